@@ -1,0 +1,5 @@
+namespace Microsoft.Extensions.Hosting;
+
+public static class Extensions
+{
+}

@@ -1,0 +1,1 @@
+Console.WriteLine("embedded kafka: not implemented yet");

@@ -1,0 +1,1 @@
+Console.WriteLine("SensorAspire standalone: not implemented yet");
