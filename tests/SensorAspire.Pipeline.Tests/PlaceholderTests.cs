@@ -1,0 +1,7 @@
+namespace SensorAspire.Pipeline.Tests;
+
+public sealed class PlaceholderTests
+{
+    [Fact]
+    public void ProjectBuilds() => Assert.Equal(4, 2 * 2);
+}
