@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SensorAspire.Standalone.Tests;
+
+/// <summary>
+/// The standalone run started as a separate process, the way a user starts it, with its output captured so a test
+/// can wait for a line instead of sleeping. Disposing kills whatever is still running.
+/// </summary>
+internal sealed class StandaloneRun : IDisposable
+{
+    public const int SigInt = 2;
+    public const int SigTerm = 15;
+
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
+
+    private StandaloneRun(Process process) => _process = process;
+
+    public int Id => _process.Id;
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary><c>dotnet run --project src/SensorAspire.Standalone -- args</c> in its own session, like a terminal runs it.</summary>
+    public static StandaloneRun StartWithDotnetRun(params string[] args)
+    {
+        // setsid gives the run its own process group, so the test can send Ctrl+C's SIGINT to the whole group as a
+        // terminal does. --no-build: the test project reference already built it with the same configuration.
+        List<string> arguments =
+        [
+            DotnetPath, "run", "--no-build", "--no-launch-profile", "-c", Configuration,
+            "--project", Path.Combine(RepositoryRoot, "src", "SensorAspire.Standalone"), "--", .. args,
+        ];
+        return Start("setsid", arguments);
+    }
+
+    /// <summary><c>dotnet SensorAspire.Standalone.dll args</c>, as a service manager or script would run the built program.</summary>
+    public static StandaloneRun StartBuilt(params string[] args)
+    {
+        var dll = Path.Combine(RepositoryRoot, "artifacts", "bin", "SensorAspire.Standalone", Configuration.ToLowerInvariant(), "SensorAspire.Standalone.dll");
+        return Start(DotnetPath, [dll, .. args]);
+    }
+
+    public static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return string.Join(Environment.NewLine, _lines);
+            }
+        }
+    }
+
+    /// <summary>Waits for an output line (stdout or stderr) that matches, including lines already written.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lines)
+        {
+            var existing = _lines.FirstOrDefault(match);
+            if (existing is not null)
+            {
+                return existing;
+            }
+
+            _waiters.Add((match, found));
+        }
+
+        try
+        {
+            return await found.Task.WaitAsync(timeout, TestContext.Current.CancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"No matching output line within {timeout}. Output so far:{Environment.NewLine}{Output}");
+        }
+    }
+
+    /// <summary>Sends a POSIX signal to the run's process, or with <paramref name="wholeGroup"/> to its process group.</summary>
+    public void Signal(int signal, bool wholeGroup = false)
+        => Assert.True(Kill(wholeGroup ? -_process.Id : _process.Id, signal) == 0, $"kill failed: errno {Marshal.GetLastPInvokeError()}");
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(timeout, TestContext.Current.CancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The run did not exit within {timeout}. Output:{Environment.NewLine}{Output}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    public static bool IsRunning(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+
+    private static StandaloneRun Start(string fileName, IEnumerable<string> arguments)
+    {
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepositoryRoot,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var run = new StandaloneRun(new Process { StartInfo = startInfo });
+        run._process.OutputDataReceived += (_, e) => run.Add(e.Data);
+        run._process.ErrorDataReceived += (_, e) => run.Add(e.Data);
+        run._process.Start();
+        run._process.BeginOutputReadLine();
+        run._process.BeginErrorReadLine();
+        return run;
+    }
+
+    private void Add(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lines)
+        {
+            _lines.Add(line);
+            foreach (var waiter in _waiters.Where(w => w.Match(line)).ToList())
+            {
+                waiter.Found.TrySetResult(line);
+                _waiters.Remove(waiter);
+            }
+        }
+    }
+
+    private static string DotnetPath => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
+
+    private static string Configuration
+        => typeof(StandaloneRun).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "SensorAspire.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"SensorAspire.sln not found above {AppContext.BaseDirectory}.");
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+}
