@@ -19,7 +19,6 @@ internal sealed partial class ChildProcess : IDisposable
         Name = name;
         _process = process;
         _prefix = $"{name,-10} | ";
-        Exited = WaitForExitCodeAsync();
     }
 
     public string Name { get; }
@@ -27,7 +26,7 @@ internal sealed partial class ChildProcess : IDisposable
     public int Id => _process.Id;
 
     /// <summary>Completes with the exit code when the process has exited and its output is drained.</summary>
-    public Task<int> Exited { get; }
+    public Task<int> Exited { get; private set; } = Task.FromResult(-1);
 
     public static ChildProcess Start(string name, string assemblyPath, IReadOnlyDictionary<string, string> environment)
     {
@@ -50,6 +49,7 @@ internal sealed partial class ChildProcess : IDisposable
         process.OutputDataReceived += (_, e) => child.Forward(Console.Out, e.Data);
         process.ErrorDataReceived += (_, e) => child.Forward(Console.Error, e.Data);
         process.Start();
+        child.Exited = child.WaitForExitCodeAsync();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;

@@ -30,10 +30,11 @@ internal sealed class StandaloneRun : IDisposable
     public static StandaloneRun StartWithDotnetRun(params string[] args)
     {
         // setsid gives the run its own process group, so the test can send Ctrl+C's SIGINT to the whole group as a
-        // terminal does. --no-build: the test project reference already built it with the same configuration.
+        // terminal does; env --default-signal=INT undoes an inherited "ignore SIGINT" (background jobs of
+        // non-interactive shells), which .NET respects. --no-build: the test project already built it.
         List<string> arguments =
         [
-            DotnetPath, "run", "--no-build", "--no-launch-profile", "-c", Configuration,
+            "env", "--default-signal=INT", DotnetPath, "run", "--no-build", "--no-launch-profile", "-c", Configuration,
             "--project", Path.Combine(RepositoryRoot, "src", "SensorAspire.Standalone"), "--", .. args,
         ];
         return Start("setsid", arguments);
