@@ -13,11 +13,17 @@ IResourceBuilder<IResourceWithConnectionString> kafka =
         ? builder.AddEmbeddedKafka("kafka")
         : builder.AddKafka("kafka").WithKafkaUI();
 
+// The workers have no launch profile: each gets an HTTP endpoint of its own for /health (without one, both would
+// bind Kestrel's default port 5000).
 builder.AddProject<Projects.SensorAspire_Simulator>("simulator")
-    .WithReference(kafka).WaitFor(kafka);
+    .WithReference(kafka).WaitFor(kafka)
+    .WithHttpEndpoint()
+    .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.SensorAspire_Aggregator>("aggregator")
-    .WithReference(kafka).WaitFor(kafka);
+    .WithReference(kafka).WaitFor(kafka)
+    .WithHttpEndpoint()
+    .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.SensorAspire_Chart>("chart")
     .WithReference(kafka).WaitFor(kafka)

@@ -13,6 +13,7 @@ internal static class StandaloneCommandLine
         ["--broker-port"] = $"{StandaloneOptions.SectionName}:{nameof(StandaloneOptions.BrokerPort)}",
         ["--sensors"] = $"{StandaloneOptions.SectionName}:{nameof(StandaloneOptions.SensorCount)}",
         ["--interval-ms"] = $"{StandaloneOptions.SectionName}:{nameof(StandaloneOptions.IntervalMilliseconds)}",
+        ["--rate"] = $"{StandaloneOptions.SectionName}:{nameof(StandaloneOptions.TargetRate)}",
         ["--data-dir"] = $"{StandaloneOptions.SectionName}:{nameof(StandaloneOptions.DataDirectory)}",
     };
 
@@ -24,8 +25,9 @@ internal static class StandaloneCommandLine
         Options:
           --chart-port <port>     HTTP port of the chart (default 5080)
           --broker-port <port>    Kafka port of the embedded broker (default 9092)
-          --sensors <count>       number of simulated sensors (default: the simulator's)
-          --interval-ms <ms>      milliseconds between two readings of a sensor (default: the simulator's)
+          --sensors <count>       number of simulated sensors temp1..tempN (default: the simulator's, 2)
+          --interval-ms <ms>      milliseconds between two readings of each sensor (default: the simulator's, 2000)
+          --rate <per-second>     load mode: readings per second across all sensors (instead of --interval-ms)
           --data-dir <path>       keep broker data in this directory across runs (default: in memory)
           --help                  show this help
 

@@ -17,8 +17,11 @@ public sealed class StandaloneOptions
     /// <summary>Number of simulated sensors; null keeps the simulator's default.</summary>
     public int? SensorCount { get; set; }
 
-    /// <summary>Milliseconds between two readings of one sensor; null keeps the simulator's default.</summary>
+    /// <summary>Milliseconds between two readings of one sensor (simulator steady mode); null keeps the simulator's default.</summary>
     public int? IntervalMilliseconds { get; set; }
+
+    /// <summary>Readings per second across all sensors (simulator load mode); exclusive with <see cref="IntervalMilliseconds"/>.</summary>
+    public double? TargetRate { get; set; }
 
     /// <summary>Where the broker keeps topics and offsets across runs; null keeps everything in memory.</summary>
     public string? DataDirectory { get; set; }

@@ -25,6 +25,16 @@ internal sealed class StandaloneOptionsValidator : IValidateOptions<StandaloneOp
             errors.Add($"--interval-ms ({Key(nameof(StandaloneOptions.IntervalMilliseconds))}) must be between 1 and 3600000, not {options.IntervalMilliseconds}.");
         }
 
+        if (options.TargetRate is { } rate && (!double.IsFinite(rate) || rate <= 0 || rate > 1_000_000))
+        {
+            errors.Add($"--rate ({Key(nameof(StandaloneOptions.TargetRate))}) must be above 0 and at most 1000000 readings per second, not {rate}.");
+        }
+
+        if (options.IntervalMilliseconds is not null && options.TargetRate is not null)
+        {
+            errors.Add("--interval-ms (steady mode) and --rate (load mode) exclude each other; give one of them.");
+        }
+
         if (options.DataDirectory is { } directory && (directory.Length == 0 || directory.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
         {
             errors.Add($"--data-dir ({Key(nameof(StandaloneOptions.DataDirectory))}) is not a valid path: '{directory}'.");

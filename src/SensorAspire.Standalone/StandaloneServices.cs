@@ -29,6 +29,11 @@ internal static class StandaloneServices
             simulator["Simulator__Interval"] = TimeSpan.FromMilliseconds(interval).ToString("c", CultureInfo.InvariantCulture);
         }
 
+        if (options.TargetRate is { } rate)
+        {
+            simulator["Simulator__TargetRate"] = rate.ToString(CultureInfo.InvariantCulture);
+        }
+
         yield return new("aggregator", "SensorAspire.Aggregator", Environment("aggregator", bootstrapServers, AnyFreePort));
         yield return new("chart", "SensorAspire.Chart", Environment("chart", bootstrapServers, ChartUrl(options)));
         yield return new("simulator", "SensorAspire.Simulator", simulator);

@@ -43,13 +43,17 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
-    public async Task WorkersHaveNoExternalEndpoints()
+    public async Task WorkersHaveAnInternalHttpEndpointForTheirHealthCheck()
     {
         await using var appHost = await CreateAsync([]);
 
         foreach (var name in new[] { "simulator", "aggregator" })
         {
-            Assert.DoesNotContain(Single(appHost, name).Annotations.OfType<EndpointAnnotation>(), e => e.IsExternal);
+            var worker = Single(appHost, name);
+            var endpoint = Assert.Single(worker.Annotations.OfType<EndpointAnnotation>());
+            Assert.Equal("http", endpoint.UriScheme);
+            Assert.False(endpoint.IsExternal);
+            Assert.NotEmpty(worker.Annotations.OfType<HealthCheckAnnotation>());
         }
     }
 

@@ -33,13 +33,14 @@ public sealed partial class StandaloneRunTests
     }
 
     [Fact]
-    public async Task SigtermToTheBuiltProgramStopsEveryServiceCleanly()
+    public async Task SensorOptionsReachTheSimulatorAndSigtermStopsEveryServiceCleanly()
     {
         var (chartPort, brokerPort) = (StandaloneRun.FreeTcpPort(), StandaloneRun.FreeTcpPort());
-        using var run = StandaloneRun.StartBuilt("--chart-port", $"{chartPort}", "--broker-port", $"{brokerPort}");
+        using var run = StandaloneRun.StartBuilt(
+            "--chart-port", $"{chartPort}", "--broker-port", $"{brokerPort}", "--sensors", "3", "--interval-ms", "300");
 
         var children = await ChildProcessIdsAsync(run);
-        await WaitForSensorsAsync(run, chartPort, s_defaultSensors);
+        await WaitForSensorsAsync(run, chartPort, ["temp1", "temp2", "temp3"]);
         run.Signal(StandaloneRun.SigTerm);
         var exitCode = await run.WaitForExitAsync(s_stopTimeout);
 
