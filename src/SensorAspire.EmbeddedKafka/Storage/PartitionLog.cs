@@ -254,6 +254,28 @@ internal sealed class PartitionLog(string topic, int index)
         }
     }
 
+    /// <summary>The base offset and max timestamp of the batch with the largest timestamp, or (-1, -1) when empty.</summary>
+    public (long Offset, long Timestamp) OffsetOfMaxTimestamp()
+    {
+        lock (_gate)
+        {
+            (long Offset, long Timestamp) best = (-1, -1);
+            foreach (var segment in _segments)
+            {
+                for (var i = 0; i < segment.BatchCount; i++)
+                {
+                    var entry = segment.Entry(i);
+                    if (entry.MaxTimestamp > best.Timestamp)
+                    {
+                        best = (entry.BaseOffset, entry.MaxTimestamp);
+                    }
+                }
+            }
+
+            return best;
+        }
+    }
+
     /// <summary>Registers a parked Fetch; returns false when data past <paramref name="offset"/> already exists (do not park).</summary>
     public bool AddWaiter(FetchWaiter waiter, long offset)
     {
