@@ -18,6 +18,12 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>Lowest session timeout a group member may ask for (Kafka's default is 6 s).</summary>
     public TimeSpan MinSessionTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Largest request frame accepted; bigger ones close the connection before anything is allocated (Kafka: 100 MiB).</summary>
+    public int MaxRequestBytes { get; set; } = 100 * 1024 * 1024;
+
+    /// <summary>Where the broker logs; null logs nothing.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
+
     /// <summary>Where topics, logs and committed offsets are kept; null keeps everything in memory.</summary>
     public string? DataDirectory { get; set; }
 }
