@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace SensorAspire.EmbeddedKafka.Groups;
 
 /// <summary>
@@ -12,7 +14,7 @@ namespace SensorAspire.EmbeddedKafka.Groups;
 /// heartbeats only move deadlines later, so they never touch the timer. There is no initial rebalance delay: a join
 /// phase completes as soon as every known member has rejoined (kfake skips the delay too).
 /// </remarks>
-internal sealed class ClassicGroup : IDisposable
+internal sealed partial class ClassicGroup : IDisposable
 {
     /// <summary>Kafka's <c>offset.metadata.max.bytes</c> default.</summary>
     public const int MaxOffsetMetadataLength = 4096;
@@ -21,6 +23,7 @@ internal sealed class ClassicGroup : IDisposable
 
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly ITimer _timer;
     private readonly OrderedDictionary<string, GroupMember> _members = new(StringComparer.Ordinal);
 
@@ -34,10 +37,11 @@ internal sealed class ClassicGroup : IDisposable
     private DateTimeOffset _syncDeadline;
     private DateTimeOffset _timerDueAt = DateTimeOffset.MaxValue;
 
-    public ClassicGroup(string groupId, TimeProvider time)
+    public ClassicGroup(string groupId, TimeProvider time, ILogger logger)
     {
         GroupId = groupId;
         _time = time;
+        _logger = logger;
         _timer = time.CreateTimer(
             static state => ((ClassicGroup)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -202,6 +206,7 @@ internal sealed class ClassicGroup : IDisposable
                 }
                 else if (_members.TryGetValue(memberId, out var member))
                 {
+                    LogMemberLeft(GroupId, memberId);
                     RemoveMembersAndUpdateGroup([member], now);
                 }
                 else
@@ -377,6 +382,7 @@ internal sealed class ClassicGroup : IDisposable
     {
         foreach (var member in _members.Values.Where(member => !member.IsAwaitingJoin).ToList())
         {
+            LogMemberDidNotRejoin(GroupId, member.MemberId);
             RemoveMember(member);
         }
 
@@ -385,11 +391,13 @@ internal sealed class ClassicGroup : IDisposable
         {
             ProtocolName = null;
             State = ClassicGroupState.Empty;
+            LogGroupEmpty(GroupId, GenerationId);
             return;
         }
 
         ProtocolName = SelectProtocol();
         State = ClassicGroupState.CompletingRebalance;
+        LogGenerationFormed(GroupId, GenerationId, _members.Count, ProtocolName, LeaderId!);
         var leaderView = _members.Values
             .Select(member => new JoinedMember(member.MemberId, member.GroupInstanceId, member.MetadataFor(ProtocolName)))
             .ToList();
@@ -567,6 +575,11 @@ internal sealed class ClassicGroup : IDisposable
             var expired = _members.Values
                 .Where(member => !member.IsAwaitingJoin && !member.IsAwaitingSync && member.SessionDeadline <= now)
                 .ToList();
+            foreach (var member in expired)
+            {
+                LogSessionExpired(GroupId, member.MemberId, (long)member.SessionTimeout.TotalMilliseconds);
+            }
+
             if (expired.Count > 0 || expiredPending.Count > 0)
             {
                 RemoveMembersAndUpdateGroup(expired, now);
@@ -580,6 +593,7 @@ internal sealed class ClassicGroup : IDisposable
             if (_pendingSync.Count > 0 && _syncDeadline <= now
                 && State is ClassicGroupState.CompletingRebalance or ClassicGroupState.Stable)
             {
+                LogSyncTimedOut(GroupId, _pendingSync.Count);
                 RemoveMembersAndUpdateGroup([.. _pendingSync.Select(memberId => _members[memberId])], now);
             }
 
@@ -631,4 +645,22 @@ internal sealed class ClassicGroup : IDisposable
     private static TaskCompletionSource<T> NewWaiter<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static Task<T> Answer<T>(T outcome) => Task.FromResult(outcome);
+
+    [LoggerMessage(101, LogLevel.Information, "Group {GroupId} generation {GenerationId}: {MemberCount} members, protocol {Protocol}, leader {LeaderId}")]
+    private partial void LogGenerationFormed(string groupId, int generationId, int memberCount, string protocol, string leaderId);
+
+    [LoggerMessage(102, LogLevel.Information, "Group {GroupId} is empty at generation {GenerationId}")]
+    private partial void LogGroupEmpty(string groupId, int generationId);
+
+    [LoggerMessage(103, LogLevel.Information, "Group {GroupId} member {MemberId} removed: no heartbeat within its {SessionTimeoutMs} ms session")]
+    private partial void LogSessionExpired(string groupId, string memberId, long sessionTimeoutMs);
+
+    [LoggerMessage(104, LogLevel.Information, "Group {GroupId} member {MemberId} removed: did not rejoin within the rebalance timeout")]
+    private partial void LogMemberDidNotRejoin(string groupId, string memberId);
+
+    [LoggerMessage(105, LogLevel.Information, "Group {GroupId}: {Count} members did not send SyncGroup within the rebalance timeout and are removed")]
+    private partial void LogSyncTimedOut(string groupId, int count);
+
+    [LoggerMessage(106, LogLevel.Debug, "Group {GroupId} member {MemberId} left")]
+    private partial void LogMemberLeft(string groupId, string memberId);
 }

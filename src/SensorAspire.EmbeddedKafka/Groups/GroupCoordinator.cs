@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SensorAspire.EmbeddedKafka.Cluster;
 
 namespace SensorAspire.EmbeddedKafka.Groups;
 
@@ -11,7 +14,7 @@ namespace SensorAspire.EmbeddedKafka.Groups;
 /// Static membership (KIP-345) is not implemented: a join with a group instance id gets UNSUPPORTED_VERSION, which
 /// is what Kafka answered before it supported it.
 /// </remarks>
-internal sealed class GroupCoordinator : IDisposable
+internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
 {
     /// <summary>Kafka's <c>group.max.session.timeout.ms</c> default.</summary>
     public static readonly TimeSpan MaxSessionTimeout = TimeSpan.FromMinutes(30);
@@ -21,21 +24,25 @@ internal sealed class GroupCoordinator : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _minSessionTimeout;
     private readonly Func<string, int, bool> _partitionExists;
+    private readonly ILogger _logger;
 
     /// <param name="options">Supplies the minimum session timeout a member may ask for.</param>
     /// <param name="offsets">Where committed offsets are kept.</param>
     /// <param name="time">The clock and timers; tests pass a fake one.</param>
     /// <param name="partitionExists">Whether a topic partition exists, for OffsetCommit's per-partition error.</param>
+    /// <param name="logger">Where group lifecycle events go; null logs nothing.</param>
     public GroupCoordinator(
         EmbeddedKafkaOptions options,
         ICommittedOffsetStore offsets,
         TimeProvider time,
-        Func<string, int, bool> partitionExists)
+        Func<string, int, bool> partitionExists,
+        ILogger? logger = null)
     {
         Offsets = offsets;
         _time = time;
         _minSessionTimeout = options.MinSessionTimeout;
         _partitionExists = partitionExists;
+        _logger = logger ?? NullLogger.Instance;
 
         // Groups known only from stored offsets exist as Empty groups, as after a Kafka broker restart.
         foreach (var groupId in offsets.GroupIds)
@@ -45,6 +52,22 @@ internal sealed class GroupCoordinator : IDisposable
     }
 
     public ICommittedOffsetStore Offsets { get; }
+
+    /// <summary>
+    /// The broker's coordinator, shared by the group APIs through <c>broker.GetComponent(GroupCoordinator.Create)</c>:
+    /// real time, in-memory offsets, the broker's topics, and committed offsets dropped when a topic is deleted.
+    /// </summary>
+    public static GroupCoordinator Create(BrokerState broker)
+    {
+        var coordinator = new GroupCoordinator(
+            broker.Options,
+            new InMemoryCommittedOffsetStore(),
+            TimeProvider.System,
+            (topic, partition) => broker.Topics.Find(topic)?.Partition(partition) is not null,
+            broker.LoggerFactory.CreateLogger<GroupCoordinator>());
+        broker.Topics.TopicDeleted += topic => coordinator.OnTopicDeleted(topic.Name);
+        return coordinator;
+    }
 
     public Task<JoinGroupOutcome> JoinGroupAsync(JoinGroupCommand join)
     {
@@ -174,6 +197,13 @@ internal sealed class GroupCoordinator : IDisposable
         }
     }
 
+    /// <summary>The broker disposes components asynchronously; stopping timers and answering parked requests is quick.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
     private ClassicGroup GetOrCreate(string groupId)
     {
         if (_groups.TryGetValue(groupId, out var group))
@@ -184,7 +214,7 @@ internal sealed class GroupCoordinator : IDisposable
         // Under a lock so a race never creates (and leaks the timer of) a second group object.
         lock (_createLock)
         {
-            return _groups.GetOrAdd(groupId, static (id, time) => new ClassicGroup(id, time), _time);
+            return _groups.GetOrAdd(groupId, static (id, state) => new ClassicGroup(id, state._time, state._logger), this);
         }
     }
 
