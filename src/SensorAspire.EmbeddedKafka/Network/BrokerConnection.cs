@@ -72,7 +72,15 @@ internal sealed partial class BrokerConnection(Socket socket, BrokerState broker
         {
             await _aborted.CancelAsync();
             await input.CompleteAsync();
-            await output.CompleteAsync();
+            try
+            {
+                // Completing flushes what is still buffered; the peer or the shutdown may have closed the socket already.
+                await output.CompleteAsync();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+            {
+            }
+
             await _stream.DisposeAsync();
             _response.Dispose();
             _aborted.Dispose();
