@@ -5,27 +5,20 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 
 /// <summary>
 /// Classic consumer groups through the real Confluent.Kafka client: rebalancing on join and leave, commits,
-/// resuming from committed offsets, and the AdminClient's group calls. Each test gets its own broker.
+/// resuming from committed offsets, and the AdminClient's group calls. Topics and groups are unique per test.
 /// </summary>
-public sealed class ConsumerGroupTests : IAsyncLifetime
+public sealed class ConsumerGroupTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
-
-    private EmbeddedKafkaBroker _broker = null!;
-
-    public async ValueTask InitializeAsync() =>
-        _broker = await EmbeddedKafkaBroker.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
-
-    public ValueTask DisposeAsync() => _broker.DisposeAsync();
 
     [Fact]
     public async Task PartitionsOfALeavingMemberMoveToTheOthersWithNoMessageLostOrProcessedTwice()
     {
         var ct = TestContext.Current.CancellationToken;
-        var topic = await CreateTopicAsync("group-leave", partitions: 6);
+        var topic = await GroupTestData.CreateTopicAsync(fixture, "group-leave", partitions: 6);
         var observed = new ObservedGroup();
-        var expected = new HashSet<string>(await ProduceAsync(topic, "first", 300));
-        await using var group = new ConsumerGroupRunner(Config("group-leave"), topic, observed);
+        var expected = new HashSet<string>(await GroupTestData.ProduceAsync(fixture, topic, "first", 300));
+        await using var group = new ConsumerGroupRunner(Config(topic), topic, observed);
 
         // Three members over six partitions: two each once the group has settled.
         group.Start("c1");
@@ -37,12 +30,12 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
         var leaverPartitions = observed.Read(state => state.Assignments["c3"].ToList());
 
         // Produce while c3 closes, so some of its messages are still unread when its partitions move.
-        expected.UnionWith(await ProduceAsync(topic, "second", 300));
+        expected.UnionWith(await GroupTestData.ProduceAsync(fixture, topic, "second", 300));
         await group.StopAsync("c3").WaitAsync(s_timeout, ct);
         await observed.WaitUntilAsync(state =>
                 state.Assignments.Count == 2 && state.Assignments.Values.Sum(parts => parts.Count) == 6 && state.Assignments.Values.All(parts => parts.Count == 3))
             .WaitAsync(s_timeout, ct);
-        expected.UnionWith(await ProduceAsync(topic, "third", 300));
+        expected.UnionWith(await GroupTestData.ProduceAsync(fixture, topic, "third", 300));
         await observed.WaitUntilAsync(state => state.Unique.Count >= expected.Count).WaitAsync(s_timeout, ct);
         await group.DisposeAsync();
 
@@ -57,16 +50,16 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
     public async Task RestartedConsumerResumesFromItsCommittedOffset()
     {
         var ct = TestContext.Current.CancellationToken;
-        var topic = await CreateTopicAsync("group-resume", partitions: 1);
-        var values = await ProduceAsync(topic, "m", 10);
-        var config = Config("group-resume");
+        var topic = await GroupTestData.CreateTopicAsync(fixture, "group-resume", partitions: 1);
+        var values = await GroupTestData.ProduceAsync(fixture, topic, "m", 10);
+        var config = Config(topic);
 
         using (var first = new ConsumerBuilder<string, string>(config).Build())
         {
             first.Subscribe(topic);
             for (var i = 0; i < 4; i++)
             {
-                var result = first.Consume(ct);
+                var result = GroupTestData.ConsumeOne(first);
                 Assert.Equal(values[i], result.Message.Value);
                 first.Commit(result);
             }
@@ -76,7 +69,7 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
 
         using var second = new ConsumerBuilder<string, string>(config).Build();
         second.Subscribe(topic);
-        var resumed = second.Consume(ct);
+        var resumed = GroupTestData.ConsumeOne(second);
         second.Close();
 
         Assert.Equal(4, resumed.Offset.Value);
@@ -87,35 +80,37 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
     public async Task AdminClientListsAndDescribesConsumerGroupsAndTheirOffsets()
     {
         var ct = TestContext.Current.CancellationToken;
-        var topic = await CreateTopicAsync("group-admin", partitions: 2);
-        await ProduceAsync(topic, "m", 4);
+        var topic = await GroupTestData.CreateTopicAsync(fixture, "group-admin", partitions: 2);
+        var (activeGroup, simpleGroup) = (topic, topic + "-simple");
+        await GroupTestData.ProduceAsync(fixture, topic, "m", 4);
         var assigned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var config = Config("group-admin");
+        var config = Config(activeGroup);
         config.ClientId = "admin-test-consumer";
         using var consumer = new ConsumerBuilder<string, string>(config)
             .SetPartitionsAssignedHandler((_, _) => assigned.TrySetResult())
             .Build();
         consumer.Subscribe(topic);
-        var consumed = consumer.Consume(ct);
+        var consumed = GroupTestData.ConsumeOne(consumer);
         consumer.Commit(consumed);
         await assigned.Task.WaitAsync(s_timeout, ct);
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _broker.BootstrapServers }).Build();
+        using var admin = new AdminClientBuilder(fixture.AdminConfig()).Build();
         var simplePartition = new TopicPartition(topic, 1);
-        await admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets("group-simple", [new(simplePartition, 3)])]);
 
-        var listed = await admin.ListConsumerGroupsAsync();
-        var onlyEmpty = await admin.ListConsumerGroupsAsync(new ListConsumerGroupsOptions { MatchStates = [ConsumerGroupState.Empty] });
-        var described = Assert.Single((await admin.DescribeConsumerGroupsAsync(["group-admin"])).ConsumerGroupDescriptions);
-        var activeOffsets = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions("group-admin", [consumed.TopicPartition])]));
-        var simpleOffsets = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions("group-simple", null)]));
+        // AlterConsumerGroupOffsets is a "simple" commit (generation -1) that creates an Empty group.
+        await admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(simpleGroup, [new(simplePartition, 3)])]).WaitAsync(s_timeout, ct);
+        var listed = await admin.ListConsumerGroupsAsync().WaitAsync(s_timeout, ct);
+        var onlyEmpty = await admin.ListConsumerGroupsAsync(new ListConsumerGroupsOptions { MatchStates = [ConsumerGroupState.Empty] }).WaitAsync(s_timeout, ct);
+        var described = Assert.Single((await admin.DescribeConsumerGroupsAsync([activeGroup]).WaitAsync(s_timeout, ct)).ConsumerGroupDescriptions);
+        var activeOffsets = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(activeGroup, [consumed.TopicPartition])]).WaitAsync(s_timeout, ct));
+        var simpleOffsets = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(simpleGroup, null)]).WaitAsync(s_timeout, ct));
         consumer.Close();
 
-        var active = Assert.Single(listed.Valid, group => group.GroupId == "group-admin");
+        var active = Assert.Single(listed.Valid, group => group.GroupId == activeGroup);
         Assert.Equal(ConsumerGroupState.Stable, active.State);
         Assert.False(active.IsSimpleConsumerGroup);
-        var simple = Assert.Single(onlyEmpty.Valid);
-        Assert.Equal("group-simple", simple.GroupId);
+        var simple = Assert.Single(onlyEmpty.Valid, group => group.GroupId == simpleGroup);
         Assert.True(simple.IsSimpleConsumerGroup);
+        Assert.DoesNotContain(onlyEmpty.Valid, group => group.GroupId == activeGroup);
         Assert.Equal(ConsumerGroupState.Stable, described.State);
         Assert.Equal("range", described.PartitionAssignor);
         var member = Assert.Single(described.Members);
@@ -128,9 +123,27 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
         Assert.Equal(3, simpleOffset.Offset.Value);
     }
 
+    [Fact]
+    public async Task DeletingATopicDropsItsCommittedOffsets()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = await GroupTestData.CreateTopicAsync(fixture, "group-delete", partitions: 1);
+        var partition = new TopicPartition(topic, 0);
+        using var admin = new AdminClientBuilder(fixture.AdminConfig()).Build();
+        await admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(topic, [new(partition, 7)])]).WaitAsync(s_timeout, ct);
+        var before = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(topic, [partition])]).WaitAsync(s_timeout, ct));
+
+        await admin.DeleteTopicsAsync([topic]).WaitAsync(s_timeout, ct);
+        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 1);
+        var after = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(topic, [partition])]).WaitAsync(s_timeout, ct));
+
+        Assert.Equal(7, Assert.Single(before.Partitions).Offset.Value);
+        Assert.Equal(Offset.Unset, Assert.Single(after.Partitions).Offset);
+    }
+
     private ConsumerConfig Config(string groupId) => new()
     {
-        BootstrapServers = _broker.BootstrapServers,
+        BootstrapServers = fixture.BootstrapServers,
         GroupId = groupId,
         AutoOffsetReset = AutoOffsetReset.Earliest,
         EnableAutoCommit = false,
@@ -140,21 +153,4 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
         HeartbeatIntervalMs = 250,
         FetchWaitMaxMs = 100,
     };
-
-    private async Task<string> CreateTopicAsync(string name, int partitions)
-    {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _broker.BootstrapServers }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = 1 }]);
-        return name;
-    }
-
-    /// <summary>Produces keyed messages "{prefix}-{i}" spread over the partitions; returns the values in order.</summary>
-    private async Task<List<string>> ProduceAsync(string topic, string prefix, int count)
-    {
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = _broker.BootstrapServers, LingerMs = 5 }).Build();
-        var values = Enumerable.Range(0, count).Select(i => $"{prefix}-{i:D4}").ToList();
-        await Task.WhenAll(values.Select(value => producer.ProduceAsync(topic, new Message<string, string> { Key = value, Value = value })))
-            .WaitAsync(s_timeout, TestContext.Current.CancellationToken);
-        return values;
-    }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
@@ -8,27 +7,20 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 /// Balanced consumer groups with Debian's kcat (librdkafka 2.0.2), whose feature gates need JoinGroup, SyncGroup,
 /// Heartbeat, LeaveGroup and FindCoordinator v0, OffsetFetch v1 and OffsetCommit v1-2 in our advertised ranges.
 /// </summary>
-public sealed class KcatGroupTests : IAsyncLifetime
+public sealed class KcatGroupTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(40);
-
-    private EmbeddedKafkaBroker _broker = null!;
-
-    public async ValueTask InitializeAsync() =>
-        _broker = await EmbeddedKafkaBroker.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
-
-    public ValueTask DisposeAsync() => _broker.DisposeAsync();
 
     [Fact]
     public async Task KcatGroupConsumeReadsEachMessageOnceAndARerunOnlyWhatIsNew()
     {
-        var topic = await CreateTopicAsync("kcat-group", partitions: 3);
-        var first = await ProduceAsync(topic, "first", 20);
+        var topic = await GroupTestData.CreateTopicAsync(fixture, "kcat-group", partitions: 3);
+        var first = await GroupTestData.ProduceAsync(fixture, topic, "first", 20);
 
-        var initial = await ConsumeWithKcatAsync(topic, "kcat-group");
-        var rerun = await ConsumeWithKcatAsync(topic, "kcat-group");
-        var later = await ProduceAsync(topic, "later", 5);
-        var afterMore = await ConsumeWithKcatAsync(topic, "kcat-group");
+        var initial = await ConsumeWithKcatAsync(topic, group: topic);
+        var rerun = await ConsumeWithKcatAsync(topic, group: topic);
+        var later = await GroupTestData.ProduceAsync(fixture, topic, "later", 5);
+        var afterMore = await ConsumeWithKcatAsync(topic, group: topic);
 
         Assert.Equal(first.Order(), initial.Order());
         Assert.Empty(rerun);
@@ -38,13 +30,13 @@ public sealed class KcatGroupTests : IAsyncLifetime
     [Fact]
     public async Task TwoKcatMembersShareTheTopicsPartitions()
     {
-        var topic = await CreateTopicAsync("kcat-pair", partitions: 4);
-        var values = await ProduceAsync(topic, "m", 40);
+        var topic = await GroupTestData.CreateTopicAsync(fixture, "kcat-pair", partitions: 4);
+        var values = await GroupTestData.ProduceAsync(fixture, topic, "m", 40);
 
         // Both join the same group at once; each ends at EOF of the partitions it was assigned, and the group commits
         // what each read, so together they read everything and a third run finds nothing left.
-        var both = await Task.WhenAll(ConsumeWithKcatAsync(topic, "kcat-pair"), ConsumeWithKcatAsync(topic, "kcat-pair"));
-        var leftover = await ConsumeWithKcatAsync(topic, "kcat-pair");
+        var both = await Task.WhenAll(ConsumeWithKcatAsync(topic, group: topic), ConsumeWithKcatAsync(topic, group: topic));
+        var leftover = await ConsumeWithKcatAsync(topic, group: topic);
 
         Assert.Equal(values.Order(), both.SelectMany(run => run).Concat(leftover).Order());
         Assert.Empty(leftover);
@@ -64,7 +56,7 @@ public sealed class KcatGroupTests : IAsyncLifetime
         };
         foreach (var argument in new[]
         {
-            "30", "kcat", "-b", _broker.BootstrapServers, "-G", group, "-e", "-q", "-f", "%s\n",
+            "30", "kcat", "-b", fixture.BootstrapServers, "-G", group, "-e", "-q", "-f", "%s\n",
             "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=250",
             "-X", "fetch.wait.max.ms=100", topic,
         })
@@ -79,21 +71,5 @@ public sealed class KcatGroupTests : IAsyncLifetime
         var errors = await stderr;
         Assert.True(kcat.ExitCode == 0, $"kcat exited with {kcat.ExitCode}: {errors}");
         return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
-    }
-
-    private async Task<string> CreateTopicAsync(string name, int partitions)
-    {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _broker.BootstrapServers }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = 1 }]);
-        return name;
-    }
-
-    private async Task<List<string>> ProduceAsync(string topic, string prefix, int count)
-    {
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = _broker.BootstrapServers }).Build();
-        var values = Enumerable.Range(0, count).Select(i => $"{prefix}-{i:D3}").ToList();
-        await Task.WhenAll(values.Select(value => producer.ProduceAsync(topic, new Message<string, string> { Key = value, Value = value })))
-            .WaitAsync(s_timeout, TestContext.Current.CancellationToken);
-        return values;
     }
 }
