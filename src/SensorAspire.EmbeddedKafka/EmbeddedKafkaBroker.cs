@@ -45,9 +45,25 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
         options ??= new EmbeddedKafkaOptions();
         Validate(options);
         var started = Stopwatch.GetTimestamp();
+        EnsureThreadPoolHeadroom();
         var broker = new EmbeddedKafkaBroker(options);
         broker.LogStarted(broker.BootstrapServers, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return Task.FromResult(broker);
+    }
+
+    /// <summary>
+    /// The broker runs on the thread pool. In-process hosts (tests, benchmarks) often block pool threads in
+    /// Consume() calls; on a 2-core machine two such calls starve the pool and every request waits ~0.5 s for the pool
+    /// to grow. A few spare threads up front avoid that (a one-time, process-wide floor; it never lowers a setting).
+    /// </summary>
+    private static void EnsureThreadPoolHeadroom()
+    {
+        const int MinimumWorkers = 16;
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (workers < MinimumWorkers)
+        {
+            ThreadPool.SetMinThreads(MinimumWorkers, completionPorts);
+        }
     }
 
     private static void Validate(EmbeddedKafkaOptions options)
