@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Confluent.Kafka;
-
 namespace SensorAspire.EmbeddedKafka.Tests;
 
 /// <summary>
@@ -9,8 +6,6 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 /// </summary>
 public sealed class KcatGroupTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(40);
-
     [Fact]
     public async Task KcatGroupConsumeReadsEachMessageOnceAndARerunOnlyWhatIsNew()
     {
@@ -44,32 +39,15 @@ public sealed class KcatGroupTests(BrokerFixture fixture) : IClassFixture<Broker
 
     /// <summary>
     /// Runs <c>kcat -G</c> until EOF on every assigned partition (<c>-e</c>) and returns the values it printed.
-    /// Short session and heartbeat settings make its rebalances quick; <c>timeout</c> bounds a hung run.
+    /// Short session and heartbeat settings make its rebalances quick; <see cref="Kcat"/> bounds a hung run.
     /// </summary>
     private async Task<List<string>> ConsumeWithKcatAsync(string topic, string group)
     {
-        var ct = TestContext.Current.CancellationToken;
-        var start = new ProcessStartInfo("timeout")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[]
-        {
-            "30", "kcat", "-b", fixture.BootstrapServers, "-G", group, "-e", "-q", "-f", "%s\n",
+        var (exitCode, output, error) = await Kcat.RunAsync(
+            "", "-b", fixture.BootstrapServers, "-G", group, "-e", "-q", "-f", "%s\n",
             "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=250",
-            "-X", "fetch.wait.max.ms=100", topic,
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var kcat = Process.Start(start)!;
-        var stdout = kcat.StandardOutput.ReadToEndAsync(ct);
-        var stderr = kcat.StandardError.ReadToEndAsync(ct);
-        await kcat.WaitForExitAsync(ct).WaitAsync(s_timeout, ct);
-        var errors = await stderr;
-        Assert.True(kcat.ExitCode == 0, $"kcat exited with {kcat.ExitCode}: {errors}");
-        return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+            "-X", "fetch.wait.max.ms=100", topic);
+        Assert.True(exitCode == 0, $"kcat exited with {exitCode}: {error}");
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
     }
 }
