@@ -25,23 +25,27 @@ internal sealed partial class ClassicGroup : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer _timer;
+
+    // Deadlines are measured on the monotonic clock from here, so a wall-clock change never expires a session.
+    private readonly long _origin;
     private readonly OrderedDictionary<string, GroupMember> _members = new(StringComparer.Ordinal);
 
     // KIP-394: ids handed out with MEMBER_ID_REQUIRED, each with the deadline by which the client must rejoin.
-    private readonly Dictionary<string, DateTimeOffset> _pendingMembers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TimeSpan> _pendingMembers = new(StringComparer.Ordinal);
 
     // Members that got their JoinGroup answer but have not sent SyncGroup yet.
     private readonly HashSet<string> _pendingSync = new(StringComparer.Ordinal);
 
-    private DateTimeOffset _rebalanceDeadline;
-    private DateTimeOffset _syncDeadline;
-    private DateTimeOffset _timerDueAt = DateTimeOffset.MaxValue;
+    private TimeSpan _rebalanceDeadline;
+    private TimeSpan _syncDeadline;
+    private TimeSpan _timerDueAt = TimeSpan.MaxValue;
 
     public ClassicGroup(string groupId, TimeProvider time, ILogger logger)
     {
         GroupId = groupId;
         _time = time;
         _logger = logger;
+        _origin = time.GetTimestamp();
         _timer = time.CreateTimer(
             static state => ((ClassicGroup)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -63,7 +67,7 @@ internal sealed partial class ClassicGroup : IDisposable
     {
         lock (_lock)
         {
-            var now = _time.GetUtcNow();
+            var now = Now();
             if (State == ClassicGroupState.Dead)
             {
                 return Answer(JoinGroupOutcome.Failed(GroupErrorCode.CoordinatorNotAvailable, join.MemberId));
@@ -112,7 +116,7 @@ internal sealed partial class ClassicGroup : IDisposable
     {
         lock (_lock)
         {
-            var now = _time.GetUtcNow();
+            var now = Now();
             if (State == ClassicGroupState.Dead)
             {
                 return Answer(SyncGroupOutcome.Failed(GroupErrorCode.CoordinatorNotAvailable));
@@ -186,7 +190,7 @@ internal sealed partial class ClassicGroup : IDisposable
                 return GroupErrorCode.IllegalGeneration;
             }
 
-            member.SessionDeadline = _time.GetUtcNow() + member.SessionTimeout;
+            member.SessionDeadline = Now() + member.SessionTimeout;
             return State == ClassicGroupState.PreparingRebalance ? GroupErrorCode.RebalanceInProgress : GroupErrorCode.None;
         }
     }
@@ -195,7 +199,7 @@ internal sealed partial class ClassicGroup : IDisposable
     {
         lock (_lock)
         {
-            var now = _time.GetUtcNow();
+            var now = Now();
             var results = new List<LeftMember>(leaving.Count);
             foreach (var (memberId, instanceId) in leaving)
             {
@@ -231,7 +235,7 @@ internal sealed partial class ClassicGroup : IDisposable
     {
         lock (_lock)
         {
-            var now = _time.GetUtcNow();
+            var now = Now();
             var error = ValidateCommit(commit, now);
             var results = new GroupErrorCode[commit.Partitions.Count];
             for (var i = 0; i < results.Length; i++)
@@ -250,7 +254,7 @@ internal sealed partial class ClassicGroup : IDisposable
                             partition.Offset,
                             partition.LeaderEpoch,
                             partition.Metadata,
-                            partition.CommitTimestampMs ?? now.ToUnixTimeMilliseconds()));
+                            partition.CommitTimestampMs ?? _time.GetUtcNow().ToUnixTimeMilliseconds()));
                 }
             }
 
@@ -300,7 +304,7 @@ internal sealed partial class ClassicGroup : IDisposable
         }
     }
 
-    private Task<JoinGroupOutcome> JoinNewMember(JoinGroupCommand join, DateTimeOffset now)
+    private Task<JoinGroupOutcome> JoinNewMember(JoinGroupCommand join, TimeSpan now)
     {
         // Kafka names members "<client id>-<uuid>".
         var memberId = $"{join.ClientId}-{Guid.NewGuid()}";
@@ -315,7 +319,7 @@ internal sealed partial class ClassicGroup : IDisposable
         return AddMemberAndRebalance(memberId, join, now);
     }
 
-    private Task<JoinGroupOutcome> AddMemberAndRebalance(string memberId, JoinGroupCommand join, DateTimeOffset now)
+    private Task<JoinGroupOutcome> AddMemberAndRebalance(string memberId, JoinGroupCommand join, TimeSpan now)
     {
         var member = new GroupMember(memberId, join) { SessionDeadline = now + join.SessionTimeout };
         if (_members.Count == 0)
@@ -328,13 +332,13 @@ internal sealed partial class ClassicGroup : IDisposable
         return ParkJoin(member, now);
     }
 
-    private Task<JoinGroupOutcome> UpdateMemberAndRebalance(GroupMember member, JoinGroupCommand join, DateTimeOffset now)
+    private Task<JoinGroupOutcome> UpdateMemberAndRebalance(GroupMember member, JoinGroupCommand join, TimeSpan now)
     {
         member.Update(join);
         return ParkJoin(member, now);
     }
 
-    private Task<JoinGroupOutcome> ParkJoin(GroupMember member, DateTimeOffset now)
+    private Task<JoinGroupOutcome> ParkJoin(GroupMember member, TimeSpan now)
     {
         // A second JoinGroup from the same member (e.g. on a new connection) replaces the first one.
         member.CompleteJoin(JoinGroupOutcome.Failed(GroupErrorCode.RebalanceInProgress, member.MemberId));
@@ -350,7 +354,7 @@ internal sealed partial class ClassicGroup : IDisposable
         return waiter.Task;
     }
 
-    private void PrepareRebalance(DateTimeOffset now)
+    private void PrepareRebalance(TimeSpan now)
     {
         if (State == ClassicGroupState.CompletingRebalance)
         {
@@ -367,7 +371,7 @@ internal sealed partial class ClassicGroup : IDisposable
         _rebalanceDeadline = now + MaxRebalanceTimeout();
     }
 
-    private void TryCompleteJoin(DateTimeOffset now)
+    private void TryCompleteJoin(TimeSpan now)
     {
         if (State == ClassicGroupState.PreparingRebalance
             && _pendingMembers.Count == 0
@@ -378,7 +382,7 @@ internal sealed partial class ClassicGroup : IDisposable
     }
 
     /// <summary>Ends the join phase: drops members that did not rejoin, starts the next generation, answers the joins.</summary>
-    private void CompleteJoin(DateTimeOffset now)
+    private void CompleteJoin(TimeSpan now)
     {
         foreach (var member in _members.Values.Where(member => !member.IsAwaitingJoin).ToList())
         {
@@ -419,7 +423,7 @@ internal sealed partial class ClassicGroup : IDisposable
         _syncDeadline = now + MaxRebalanceTimeout();
     }
 
-    private void ApplyAssignments(IReadOnlyList<MemberAssignment> assignments, DateTimeOffset now)
+    private void ApplyAssignments(IReadOnlyList<MemberAssignment> assignments, TimeSpan now)
     {
         var byMember = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var assignment in assignments)
@@ -490,7 +494,7 @@ internal sealed partial class ClassicGroup : IDisposable
                 new JoinedMember(other.MemberId, other.GroupInstanceId, other.MetadataFor(ProtocolName!)))]
             : []);
 
-    private GroupErrorCode ValidateCommit(OffsetCommitCommand commit, DateTimeOffset now)
+    private GroupErrorCode ValidateCommit(OffsetCommitCommand commit, TimeSpan now)
     {
         if (State == ClassicGroupState.Dead)
         {
@@ -523,7 +527,7 @@ internal sealed partial class ClassicGroup : IDisposable
         return GroupErrorCode.None;
     }
 
-    private void RemoveMembersAndUpdateGroup(IReadOnlyList<GroupMember> members, DateTimeOffset now)
+    private void RemoveMembersAndUpdateGroup(IReadOnlyList<GroupMember> members, TimeSpan now)
     {
         foreach (var member in members)
         {
@@ -562,8 +566,8 @@ internal sealed partial class ClassicGroup : IDisposable
                 return;
             }
 
-            var now = _time.GetUtcNow();
-            _timerDueAt = DateTimeOffset.MaxValue;
+            var now = Now();
+            _timerDueAt = TimeSpan.MaxValue;
 
             var expiredPending = _pendingMembers.Where(pending => pending.Value <= now).Select(pending => pending.Key).ToList();
             foreach (var memberId in expiredPending)
@@ -602,9 +606,9 @@ internal sealed partial class ClassicGroup : IDisposable
     }
 
     /// <summary>Arms the timer for the earliest deadline, unless it is already due no later than that.</summary>
-    private void Reschedule(DateTimeOffset now)
+    private void Reschedule(TimeSpan now)
     {
-        var next = DateTimeOffset.MaxValue;
+        var next = TimeSpan.MaxValue;
         foreach (var deadline in _pendingMembers.Values)
         {
             next = Min(next, deadline);
@@ -640,7 +644,9 @@ internal sealed partial class ClassicGroup : IDisposable
         _timer.Change(delay < s_minimumTimerDelay ? s_minimumTimerDelay : delay, Timeout.InfiniteTimeSpan);
     }
 
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    private TimeSpan Now() => _time.GetElapsedTime(_origin);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static TaskCompletionSource<T> NewWaiter<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -20,8 +20,8 @@ internal sealed class GroupMember(string memberId, JoinGroupCommand join)
     /// <summary>What the leader assigned in the current generation; empty until then.</summary>
     public byte[] Assignment { get; set; } = [];
 
-    /// <summary>When the member is removed unless it heartbeats (or commits) again.</summary>
-    public DateTimeOffset SessionDeadline { get; set; }
+    /// <summary>When the member is removed unless it heartbeats (or commits) again, on the group's monotonic clock.</summary>
+    public TimeSpan SessionDeadline { get; set; }
 
     /// <summary>A parked JoinGroup, answered when the join phase completes.</summary>
     public TaskCompletionSource<JoinGroupOutcome>? JoinWaiter { get; set; }
