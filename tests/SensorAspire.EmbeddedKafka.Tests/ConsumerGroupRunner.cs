@@ -37,8 +37,12 @@ internal sealed class ConsumerGroupRunner(ConsumerConfig config, string topic, O
         {
             var memberConfig = new ConsumerConfig(config.ToDictionary(entry => entry.Key, entry => entry.Value)) { ClientId = name };
             using var consumer = new ConsumerBuilder<string, string>(memberConfig)
-                .SetPartitionsAssignedHandler((_, partitions) =>
-                    observed.Update(state => state.Assignments[name] = [.. partitions.Select(tp => tp.Partition.Value)]))
+                // Eager assignors revoke everything before assigning; cooperative ones add and revoke increments.
+                .SetPartitionsAssignedHandler((_, partitions) => observed.Update(state =>
+                {
+                    state.Assignments.TryAdd(name, []);
+                    state.Assignments[name].UnionWith(partitions.Select(tp => tp.Partition.Value));
+                }))
                 .SetPartitionsRevokedHandler((_, partitions) =>
                     observed.Update(state => state.Assignments[name].ExceptWith(partitions.Select(tp => tp.Partition.Value))))
                 .SetErrorHandler((_, error) => TestContext.Current.TestOutputHelper?.WriteLine($"{name}: {error.Code} {error.Reason}"))

@@ -47,6 +47,33 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture) : IClassFixture<Br
     }
 
     [Fact]
+    public async Task CooperativeStickyMembersShareTheTopicWithNoMessageLostOrProcessedTwice()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = await GroupTestData.CreateTopicAsync(fixture, "group-cooperative", partitions: 4);
+        var observed = new ObservedGroup();
+        var expected = new HashSet<string>(await GroupTestData.ProduceAsync(fixture, topic, "first", 200));
+        var config = Config(topic);
+        config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        await using var group = new ConsumerGroupRunner(config, topic, observed);
+
+        // Incremental rebalancing: c1 keeps two of its partitions while the other two move to c2.
+        group.Start("c1");
+        await observed.WaitUntilAsync(state => state.Assignments.GetValueOrDefault("c1")?.Count == 4).WaitAsync(s_timeout, ct);
+        group.Start("c2");
+        expected.UnionWith(await GroupTestData.ProduceAsync(fixture, topic, "second", 200));
+        await observed.WaitUntilAsync(state => state.Assignments.Count == 2 && state.Assignments.Values.All(parts => parts.Count == 2))
+            .WaitAsync(s_timeout, ct);
+        expected.UnionWith(await GroupTestData.ProduceAsync(fixture, topic, "third", 200));
+        await observed.WaitUntilAsync(state => state.Unique.Count >= expected.Count).WaitAsync(s_timeout, ct);
+        await group.DisposeAsync();
+
+        Assert.Equal(expected.Order(), observed.Read(state => state.Unique.Order().ToList()));
+        Assert.Equal(expected.Count, observed.Read(state => state.ProcessedCount));
+        Assert.Contains(observed.Read(state => state.Processed), message => message.Consumer == "c2");
+    }
+
+    [Fact]
     public async Task RestartedConsumerResumesFromItsCommittedOffset()
     {
         var ct = TestContext.Current.CancellationToken;
