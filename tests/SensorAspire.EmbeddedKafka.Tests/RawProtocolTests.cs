@@ -203,6 +203,57 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
         Assert.True(response.Responses[0].Partitions[0].Records?.Length > 0);
     }
 
+    [Fact]
+    public async Task PipelinedResponsesKeepRequestOrderBehindAParkedFetch()
+    {
+        var topic = BrokerFixture.UniqueTopic("pipeline");
+        await using var client = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        await CreateTopicAsync(client, topic);
+
+        var fetch = await client.SendAsync(ApiMessageCatalog.Fetch, 12, Fetch(topic, offset: 0, maxWaitMs: 300));
+        var versions = await client.SendAsync(ApiMessageCatalog.ApiVersions, 3, new ApiVersionsRequest { ClientSoftwareName = "raw", ClientSoftwareVersion = "1" });
+        var first = await client.ReceiveAsync(ApiMessageCatalog.Fetch, 12);
+        var second = await client.ReceiveAsync(ApiMessageCatalog.ApiVersions, 3);
+
+        Assert.Equal((fetch, versions), (first.CorrelationId, second.CorrelationId));
+    }
+
+    [Fact]
+    public async Task FetchReturnsAFirstBatchLargerThanTheLimits()
+    {
+        var topic = BrokerFixture.UniqueTopic("oversized");
+        await using var client = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        await CreateTopicAsync(client, topic);
+        var first = TestBatches.Build(40);
+        await ProduceAsync(client, topic, first);
+        await ProduceAsync(client, topic, TestBatches.Build(3));
+        var request = Fetch(topic, offset: 0, maxWaitMs: 0);
+        request.Topics[0].Partitions[0].PartitionMaxBytes = 10;
+
+        var response = await client.RoundTripAsync<FetchResponse>(ApiMessageCatalog.Fetch, 12, request);
+
+        Assert.Equal(first.Length, response.Responses[0].Partitions[0].Records?.Length);
+        Assert.Equal(43, response.Responses[0].Partitions[0].HighWatermark);
+    }
+
+    [Fact]
+    public async Task MetadataNullTopicsMeansAllAndEmptyMeansNone()
+    {
+        var topic = BrokerFixture.UniqueTopic("meta-all");
+        await using var client = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        await CreateTopicAsync(client, topic);
+
+        var all = await client.RoundTripAsync<MetadataResponse>(ApiMessageCatalog.Metadata, 12, new MetadataRequest { Topics = null });
+        var none = await client.RoundTripAsync<MetadataResponse>(ApiMessageCatalog.Metadata, 1, new MetadataRequest { Topics = [] });
+        var allV0 = await client.RoundTripAsync<MetadataResponse>(ApiMessageCatalog.Metadata, 0, new MetadataRequest { Topics = [] });
+
+        Assert.Contains(all.Topics, t => t.Name == topic && t.TopicId != Guid.Empty);
+        Assert.Equal(1, all.ControllerId);
+        Assert.Empty(none.Topics);
+        Assert.Single(none.Brokers);
+        Assert.Contains(allV0.Topics, t => t.Name == topic);
+    }
+
     private static async Task CreateTopicAsync(RawKafkaClient client, string topic)
     {
         var created = await client.RoundTripAsync<CreateTopicsResponse>(ApiMessageCatalog.CreateTopics, 4, new CreateTopicsRequest
