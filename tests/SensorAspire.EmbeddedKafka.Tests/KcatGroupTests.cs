@@ -37,6 +37,30 @@ public sealed class KcatGroupTests(BrokerFixture fixture) : IClassFixture<Broker
         Assert.Empty(leftover);
     }
 
+    [Fact]
+    public async Task KcatSimpleConsumerResumesFromOffsetsItStoredWithoutJoiningTheGroup()
+    {
+        var topic = await GroupTestData.CreateTopicAsync(fixture, "kcat-stored", partitions: 1);
+        var first = await GroupTestData.ProduceAsync(fixture, topic, "first", 3);
+
+        // -o stored without -G: OffsetFetch, then at exit a "simple" OffsetCommit (generation -1, no member id).
+        var initial = await ConsumeStoredWithKcatAsync(topic, group: topic);
+        var later = await GroupTestData.ProduceAsync(fixture, topic, "later", 2);
+        var resumed = await ConsumeStoredWithKcatAsync(topic, group: topic);
+
+        Assert.Equal(first, initial);
+        Assert.Equal(later, resumed);
+    }
+
+    private async Task<List<string>> ConsumeStoredWithKcatAsync(string topic, string group)
+    {
+        var (exitCode, output, error) = await Kcat.RunAsync(
+            "", "-b", fixture.BootstrapServers, "-C", "-t", topic, "-o", "stored", "-e", "-q", "-f", "%s\n",
+            "-X", $"group.id={group}", "-X", "auto.offset.reset=earliest", "-X", "fetch.wait.max.ms=100");
+        Assert.True(exitCode == 0, $"kcat exited with {exitCode}: {error}");
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+    }
+
     /// <summary>
     /// Runs <c>kcat -G</c> until EOF on every assigned partition (<c>-e</c>) and returns the values it printed.
     /// Short session and heartbeat settings make its rebalances quick; <see cref="Kcat"/> bounds a hung run.
