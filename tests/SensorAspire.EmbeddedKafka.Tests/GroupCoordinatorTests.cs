@@ -467,6 +467,7 @@ public sealed class GroupCoordinatorTests : IDisposable
 
         Assert.Equal(GroupErrorCode.CoordinatorNotAvailable, (await Completed(parked)).Error);
         Assert.Equal(GroupErrorCode.CoordinatorNotAvailable, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId));
+        Assert.Equal(GroupErrorCode.None, Assert.Single(_coordinator.LeaveGroup("g", [new LeavingMember(a.MemberId, null)])).Error);
     }
 
     [Fact]

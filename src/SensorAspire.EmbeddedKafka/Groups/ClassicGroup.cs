@@ -52,16 +52,18 @@ internal sealed partial class ClassicGroup : IDisposable
 
     public string GroupId { get; }
 
-    public ClassicGroupState State { get; private set; } = ClassicGroupState.Empty;
+    // The rest of the state is private: it is read and changed only under _lock (Describe and Listing copy it out).
+    private ClassicGroupState State { get; set; } = ClassicGroupState.Empty;
 
     /// <summary>0 for a new group, so the first completed join phase is generation 1.</summary>
-    public int GenerationId { get; private set; }
+    private int GenerationId { get; set; }
 
-    public string? ProtocolType { get; private set; }
+    /// <summary>Set by the first member; kept when the group empties, as Kafka does (ListGroups still says "consumer").</summary>
+    private string? ProtocolType { get; set; }
 
-    public string? ProtocolName { get; private set; }
+    private string? ProtocolName { get; set; }
 
-    public string? LeaderId { get; private set; }
+    private string? LeaderId { get; set; }
 
     public Task<JoinGroupOutcome> Join(JoinGroupCommand join)
     {
@@ -608,6 +610,11 @@ internal sealed partial class ClassicGroup : IDisposable
     /// <summary>Arms the timer for the earliest deadline, unless it is already due no later than that.</summary>
     private void Reschedule(TimeSpan now)
     {
+        if (State == ClassicGroupState.Dead)
+        {
+            return;   // the timer is disposed
+        }
+
         var next = TimeSpan.MaxValue;
         foreach (var deadline in _pendingMembers.Values)
         {
