@@ -31,7 +31,18 @@ internal static class BrokerCommandLine
             stop.Cancel();
         };
 
-        await using (var broker = await EmbeddedKafkaBroker.StartAsync(options))
+        EmbeddedKafkaBroker broker;
+        try
+        {
+            broker = await EmbeddedKafkaBroker.StartAsync(options);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: cannot listen on port {options.Port}: {ex.Message}");
+            return 1;
+        }
+
+        await using (broker)
         {
             Console.WriteLine($"bootstrap servers: {broker.BootstrapServers}");
             try
