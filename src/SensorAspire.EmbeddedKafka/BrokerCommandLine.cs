@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
 namespace SensorAspire.EmbeddedKafka;
@@ -25,13 +26,23 @@ internal static class BrokerCommandLine
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
         options.LoggerFactory = loggerFactory;
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
 
-        await using (var broker = await EmbeddedKafkaBroker.StartAsync(options))
+        // Ctrl+C (SIGINT) and SIGTERM (CI, containers, `kill`) both stop the broker cleanly instead of killing it.
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+        EmbeddedKafkaBroker broker;
+        try
+        {
+            broker = await EmbeddedKafkaBroker.StartAsync(options);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: cannot listen on port {options.Port}: {ex.Message}");
+            return 1;
+        }
+
+        await using (broker)
         {
             Console.WriteLine($"bootstrap servers: {broker.BootstrapServers}");
             try
@@ -45,6 +56,12 @@ internal static class BrokerCommandLine
         }
 
         return 0;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 
     /// <summary>Applies the arguments to <paramref name="options"/>; returns a message naming the bad option, or null.</summary>

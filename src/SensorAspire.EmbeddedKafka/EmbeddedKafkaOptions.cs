@@ -3,6 +3,9 @@ namespace SensorAspire.EmbeddedKafka;
 /// <summary>Settings of an <see cref="EmbeddedKafkaBroker"/>.</summary>
 public sealed class EmbeddedKafkaOptions
 {
+    /// <summary>Configuration section hosts bind these options from.</summary>
+    public const string SectionName = "EmbeddedKafka";
+
     /// <summary>TCP port on the loopback interface; 0 picks a free port.</summary>
     public int Port { get; set; }
 

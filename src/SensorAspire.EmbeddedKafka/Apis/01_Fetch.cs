@@ -50,7 +50,8 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
             var dataArrived = false;
             foreach (var (partition, offset) in RequestedPartitions(request))
             {
-                if (partition.AddWaiter(waiter, offset))
+                // A partition that vanished since the first look (topic deleted) must be answered now, not at MaxWait.
+                if (partition is not null && partition.AddWaiter(waiter, offset))
                 {
                     parked.Add(partition);
                 }
@@ -84,17 +85,14 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
         }
     }
 
-    private IEnumerable<(PartitionLog Partition, long Offset)> RequestedPartitions(FetchRequest request)
+    private IEnumerable<(PartitionLog? Partition, long Offset)> RequestedPartitions(FetchRequest request)
     {
         foreach (var topicRequest in request.Topics)
         {
             var topic = broker.Topics.Find(topicRequest.Topic);
             foreach (var partitionRequest in topicRequest.Partitions)
             {
-                if (topic?.Partition(partitionRequest.Partition) is { } partition)
-                {
-                    yield return (partition, partitionRequest.FetchOffset);
-                }
+                yield return (topic?.Partition(partitionRequest.Partition), partitionRequest.FetchOffset);
             }
         }
     }
