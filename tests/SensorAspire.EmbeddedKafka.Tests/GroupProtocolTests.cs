@@ -151,6 +151,42 @@ public sealed class GroupProtocolTests(BrokerFixture fixture) : IClassFixture<Br
         Assert.Equal(ErrorCode.UnknownMemberId, heartbeat.ErrorCode);
     }
 
+    [Fact]
+    public async Task StoppingTheBrokerAnswersAJoinGroupParkedForARebalance()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions(), ct);
+        await using var first = await RawKafkaClient.ConnectAsync(broker);
+        await using var second = await RawKafkaClient.ConnectAsync(broker);
+        var join = new JoinGroupRequest
+        {
+            GroupId = "parked",
+            SessionTimeoutMs = 30_000,
+            RebalanceTimeoutMs = 60_000,
+            ProtocolType = "consumer",
+            Protocols = [new() { Name = "range", Metadata = Subscription("t") }],
+        };
+        await first.RoundTripAsync<JoinGroupResponse>(ApiMessageCatalog.JoinGroup, 1, join);
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        broker.RequestObserver = info =>
+        {
+            if (info.ApiKey == ApiMessageCatalog.JoinGroup)
+            {
+                received.TrySetResult();
+            }
+        };
+
+        // The second join waits for the first member to rejoin (up to the one-minute rebalance timeout).
+        await second.SendAsync(ApiMessageCatalog.JoinGroup, 1, join);
+        await received.Task.WaitAsync(KafkaTestClients.Timeout, ct);
+        var parked = second.ReceiveAsync(ApiMessageCatalog.JoinGroup, 1);
+        await broker.DisposeAsync().AsTask().WaitAsync(KafkaTestClients.Timeout, ct);
+        var outcome = await Record.ExceptionAsync(() => parked.WaitAsync(KafkaTestClients.Timeout, ct));
+
+        // The client gets an answer or the closed connection at once, never a minute later.
+        Assert.True(outcome is null or EndOfStreamException or IOException, outcome?.ToString());
+    }
+
     /// <summary>A consumer's JoinGroup metadata (ConsumerProtocolSubscription v0, with its int16 version prefix).</summary>
     private static byte[] Subscription(string topic)
     {
