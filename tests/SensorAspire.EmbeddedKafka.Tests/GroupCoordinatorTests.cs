@@ -159,6 +159,33 @@ public sealed class GroupCoordinatorTests : IDisposable
     }
 
     [Fact]
+    public async Task MemberRepeatingItsJoinWhileAwaitingSyncGetsTheSameGenerationAgain()
+    {
+        var (leader, follower) = await RebalancedGroupOfTwo("g");
+
+        var repeated = await Completed(_coordinator.JoinGroupAsync(Join("g", leader.MemberId)));
+
+        Assert.Equal(leader.GenerationId, repeated.GenerationId);
+        Assert.Equal(leader.Members.Select(member => member.MemberId), repeated.Members.Select(member => member.MemberId));
+        Assert.Equal(GroupErrorCode.None, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
+    }
+
+    [Fact]
+    public async Task NewSubscriptionWhileAwaitingSyncRestartsTheRebalance()
+    {
+        var (leader, follower) = await RebalancedGroupOfTwo("g");
+        var parkedSync = _coordinator.SyncGroupAsync(Sync("g", follower));
+
+        var leaderRejoin = _coordinator.JoinGroupAsync(Join("g", leader.MemberId, protocols: Protocols("roundrobin")));
+
+        Assert.Equal(GroupErrorCode.RebalanceInProgress, (await Completed(parkedSync)).Error);
+        Assert.False(leaderRejoin.IsCompleted);
+        var followerRejoin = await Completed(_coordinator.JoinGroupAsync(Join("g", follower.MemberId)));
+        Assert.Equal("roundrobin", followerRejoin.ProtocolName);
+        Assert.Equal(leader.GenerationId + 1, (await Completed(leaderRejoin)).GenerationId);
+    }
+
+    [Fact]
     public async Task LeaderRejoiningTriggersRebalance()
     {
         var (leader, follower) = await StableGroupOfTwo("g");
