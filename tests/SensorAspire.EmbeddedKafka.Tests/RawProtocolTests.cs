@@ -17,11 +17,19 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
         BinaryPrimitives.WriteInt16BigEndian(garbage.AsSpan(6), 12);
         garbage.AsSpan(8).Fill(0xFF);
 
+        var topic = BrokerFixture.UniqueTopic("after-garbage");
+        using var producer = new Confluent.Kafka.ProducerBuilder<Confluent.Kafka.Null, string>(fixture.ProducerConfig()).Build();
+        await producer.ProduceAsync(topic, new Confluent.Kafka.Message<Confluent.Kafka.Null, string> { Value = "before" }, TestContext.Current.CancellationToken)
+            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+
         await broken.SendRawAsync(garbage);
 
         Assert.True(await broken.IsClosedByBrokerAsync());
         var versions = await healthy.RoundTripAsync<ApiVersionsResponse>(ApiMessageCatalog.ApiVersions, 3, new ApiVersionsRequest { ClientSoftwareName = "raw", ClientSoftwareVersion = "1" });
+        var after = await producer.ProduceAsync(topic, new Confluent.Kafka.Message<Confluent.Kafka.Null, string> { Value = "after" }, TestContext.Current.CancellationToken)
+            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
         Assert.Equal(ErrorCode.None, versions.ErrorCode);
+        Assert.Equal(1, after.Offset.Value);
     }
 
     [Fact]
