@@ -17,11 +17,19 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
         BinaryPrimitives.WriteInt16BigEndian(garbage.AsSpan(6), 12);
         garbage.AsSpan(8).Fill(0xFF);
 
+        var topic = BrokerFixture.UniqueTopic("after-garbage");
+        using var producer = new Confluent.Kafka.ProducerBuilder<Confluent.Kafka.Null, string>(fixture.ProducerConfig()).Build();
+        await producer.ProduceAsync(topic, new Confluent.Kafka.Message<Confluent.Kafka.Null, string> { Value = "before" }, TestContext.Current.CancellationToken)
+            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+
         await broken.SendRawAsync(garbage);
 
         Assert.True(await broken.IsClosedByBrokerAsync());
         var versions = await healthy.RoundTripAsync<ApiVersionsResponse>(ApiMessageCatalog.ApiVersions, 3, new ApiVersionsRequest { ClientSoftwareName = "raw", ClientSoftwareVersion = "1" });
+        var after = await producer.ProduceAsync(topic, new Confluent.Kafka.Message<Confluent.Kafka.Null, string> { Value = "after" }, TestContext.Current.CancellationToken)
+            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
         Assert.Equal(ErrorCode.None, versions.ErrorCode);
+        Assert.Equal(1, after.Offset.Value);
     }
 
     [Fact]
@@ -237,6 +245,31 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
     }
 
     [Fact]
+    public async Task FetchReadsAcrossSegmentBoundariesInOrder()
+    {
+        var topic = BrokerFixture.UniqueTopic("segments");
+        await using var client = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        await CreateTopicAsync(client, topic);
+
+        // Three 600 KB batches cannot share one 1 MiB in-memory segment.
+        var batches = Enumerable.Range(0, 3).Select(_ => TestBatches.Build(2, valueSize: 300_000)).ToList();
+        foreach (var batch in batches)
+        {
+            await ProduceAsync(client, topic, batch);
+        }
+
+        var fromStart = await client.RoundTripAsync<FetchResponse>(ApiMessageCatalog.Fetch, 12, Fetch(topic, offset: 0, maxWaitMs: 0));
+        var fromLast = await client.RoundTripAsync<FetchResponse>(ApiMessageCatalog.Fetch, 12, Fetch(topic, offset: 5, maxWaitMs: 0));
+        var all = fromStart.Responses[0].Partitions[0].Records!.ToMemory().ToArray();
+        var last = fromLast.Responses[0].Partitions[0].Records!.ToMemory().ToArray();
+
+        Assert.Equal(batches.Sum(b => b.Length), all.Length);
+        Assert.Equal([0L, 2L, 4L], Enumerable.Range(0, 3).Select(i => BinaryPrimitives.ReadInt64BigEndian(all.AsSpan(i * batches[0].Length))));
+        Assert.Equal(batches[2].Length, last.Length);
+        Assert.Equal(4, BinaryPrimitives.ReadInt64BigEndian(last));
+    }
+
+    [Fact]
     public async Task MetadataNullTopicsMeansAllAndEmptyMeansNone()
     {
         var topic = BrokerFixture.UniqueTopic("meta-all");
@@ -289,6 +322,6 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
         MaxWaitMs = maxWaitMs,
         MinBytes = 1,
         SessionEpoch = -1,
-        Topics = [new FetchRequest.FetchTopic { Topic = topic, Partitions = [new FetchRequest.FetchPartition { Partition = 0, FetchOffset = offset, PartitionMaxBytes = 1 << 20 }] }],
+        Topics = [new FetchRequest.FetchTopic { Topic = topic, Partitions = [new FetchRequest.FetchPartition { Partition = 0, FetchOffset = offset, PartitionMaxBytes = 4 << 20 }] }],
     };
 }

@@ -6,7 +6,7 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 /// <summary>Builds uncompressed RecordBatch v2 bytes for raw Produce requests (layout in the protocol guide, section 6).</summary>
 internal static class TestBatches
 {
-    public static byte[] Build(int recordCount, long producerId = -1, short producerEpoch = -1, int baseSequence = -1, long timestamp = 1_700_000_000_000)
+    public static byte[] Build(int recordCount, long producerId = -1, short producerEpoch = -1, int baseSequence = -1, long timestamp = 1_700_000_000_000, int valueSize = 1)
     {
         var records = new List<byte>();
         for (var i = 0; i < recordCount; i++)
@@ -15,7 +15,7 @@ internal static class TestBatches
             WriteVarint(body, 0);          // timestamp delta
             WriteVarint(body, i);          // offset delta
             WriteVarint(body, -1);         // null key
-            var value = new[] { (byte)('a' + i % 26) };
+            var value = Enumerable.Repeat((byte)('a' + i % 26), valueSize).ToArray();
             WriteVarint(body, value.Length);
             body.AddRange(value);
             WriteVarint(body, 0);          // no headers

@@ -10,8 +10,13 @@ namespace SensorAspire.EmbeddedKafka.Storage;
 /// </summary>
 internal sealed class PartitionLog(string topic, int index)
 {
-    /// <summary>A new segment starts when the current one would pass this size.</summary>
-    internal const int SegmentBytes = 16 * 1024 * 1024;
+    /// <summary>
+    /// A new segment starts when the current one would pass this size. Small, because segments live in memory: the
+    /// first one grows from <see cref="InitialSegmentCapacity"/> (idle partitions stay cheap), later ones are allocated
+    /// at full size once (a busy partition never copies while growing), and a Fetch spanning segments just returns
+    /// one slice per segment.
+    /// </summary>
+    internal const int SegmentBytes = 1024 * 1024;
     private const int InitialSegmentCapacity = 16 * 1024;
 
     /// <summary>Leader epoch stamped into every batch and reported in Metadata; constant on a single node.</summary>
@@ -85,7 +90,7 @@ internal sealed class PartitionLog(string topic, int index)
                 var segment = _segments[^1];
                 if (segment.Size > 0 && segment.Size + bytes.Length > SegmentBytes)
                 {
-                    segment = new LogSegment(baseOffset, Math.Min(SegmentBytes, Math.Max(InitialSegmentCapacity, bytes.Length)));
+                    segment = new LogSegment(baseOffset, Math.Max(SegmentBytes, bytes.Length));
                     _segments.Add(segment);
                 }
 
