@@ -63,6 +63,7 @@ internal sealed class ConsumerGroupRunner(ConsumerConfig config, string topic, O
                     state.Unique.Add(result.Message.Value);
                 });
                 consumer.Commit(result);
+                observed.Update(state => state.CommittedCount++);
             }
 
             consumer.Close();

@@ -79,6 +79,9 @@ internal sealed class GroupSnapshot
     public HashSet<string> Unique { get; } = [];
 
     public int ProcessedCount => Processed.Count;
+
+    /// <summary>Messages whose synchronous commit has returned.</summary>
+    public int CommittedCount { get; set; }
 }
 
 /// <summary>One message a member processed (and then committed).</summary>
