@@ -20,15 +20,25 @@ internal static class BrokerBenchmark
         var (coldStartMs, warmStartMs) = await MeasureStartupAsync();
         Console.WriteLine($"start-up: first {coldStartMs:F1} ms (includes JIT), then median of 20 {warmStartMs:F2} ms   (target <= 100 ms)");
 
-        await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions());
-        var producedPerSecond = Produce(broker, "throughput", count);
-        Console.WriteLine($"produce: {count:N0} x {MessageSize} B in linger.ms 5 batches: {producedPerSecond:N0} msg/s   (target >= 300,000)");
-        var consumedPerSecond = Consume(broker, "throughput", count);
-        Console.WriteLine($"consume: {consumedPerSecond:N0} msg/s   (target >= 300,000)");
-        var (p50, p99, max) = await MeasureLatencyAsync(broker, "latency", seconds: 10);
-        Console.WriteLine($"latency at 1,000 msg/s, linger.ms 0: p50 {p50:F2} ms, p99 {p99:F2} ms, max {max:F2} ms   (target p99 <= 5 ms)");
+        await using (var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions()))
+        {
+            var producedPerSecond = Produce(broker, "throughput", count);
+            Console.WriteLine($"produce: {count:N0} x {MessageSize} B in linger.ms 5 batches: {producedPerSecond:N0} msg/s   (target >= 300,000)");
+            var consumedPerSecond = Consume(broker, "throughput", count);
+            Console.WriteLine($"consume: {consumedPerSecond:N0} msg/s   (target >= 300,000)");
+            Console.WriteLine($"managed heap with {count:N0} messages stored: {GC.GetTotalMemory(forceFullCollection: true) / (1024 * 1024):N0} MiB");
+        }
+
+        // Latency on a fresh broker, so the million stored messages (and their garbage) do not colour it.
+        GC.Collect();
+        await using (var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions()))
+        {
+            var (p50, p99, max) = await MeasureLatencyAsync(broker, "latency", seconds: 10);
+            Console.WriteLine($"latency at 1,000 msg/s, linger.ms 0: p50 {p50:F2} ms, p99 {p99:F2} ms, max {max:F2} ms   (target p99 <= 5 ms)");
+        }
+
         using var process = Process.GetCurrentProcess();
-        Console.WriteLine($"peak working set (broker + both clients, {count:N0} messages held in memory): {process.PeakWorkingSet64 / (1024 * 1024):N0} MiB; managed heap now {GC.GetTotalMemory(false) / (1024 * 1024):N0} MiB");
+        Console.WriteLine($"peak working set of the process (broker + clients, {count:N0} messages held in memory): {process.PeakWorkingSet64 / (1024 * 1024):N0} MiB");
         return 0;
     }
 

@@ -48,6 +48,12 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
         EnsureThreadPoolHeadroom();
         var broker = new EmbeddedKafkaBroker(options);
         broker.LogStarted(broker.BootstrapServers, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        if (options.DataDirectory is { } dataDirectory)
+        {
+            // Persistence arrives with issue 6; until then say so rather than pretend data survives a restart.
+            broker.LogDataDirectoryIgnored(dataDirectory);
+        }
+
         return Task.FromResult(broker);
     }
 
@@ -107,4 +113,7 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
 
     [LoggerMessage(2, LogLevel.Information, "Embedded Kafka broker on {BootstrapServers} stopped")]
     private partial void LogStopped(string bootstrapServers);
+
+    [LoggerMessage(3, LogLevel.Warning, "DataDirectory {DataDirectory} is not used yet: this broker keeps everything in memory")]
+    private partial void LogDataDirectoryIgnored(string dataDirectory);
 }

@@ -27,6 +27,6 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>Where the broker logs; null logs nothing.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>Where topics, logs and committed offsets are kept; null keeps everything in memory.</summary>
+    /// <summary>Where topics, logs and committed offsets are kept; null keeps everything in memory. Not used yet (issue 6): a warning is logged.</summary>
     public string? DataDirectory { get; set; }
 }

@@ -61,6 +61,34 @@ public sealed class KcatTests(BrokerFixture fixture) : IClassFixture<BrokerFixtu
         Assert.All(received, r => Assert.Equal(["h1=x", "h2=y"], r.Message.Headers.Select(h => h.Key + "=" + Encoding.UTF8.GetString(h.GetValueBytes()))));
     }
 
+    [Fact]
+    public async Task KcatIdempotentProducerDeliversEveryMessageOnce()
+    {
+        var topic = BrokerFixture.UniqueTopic("kcat-idempotent");
+        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 1);
+        var requests = new List<KafkaRequestInfo>();
+        fixture.Broker.RequestObserver = info =>
+        {
+            lock (requests)
+            {
+                requests.Add(info);
+            }
+        };
+
+        var (exitCode, _, error) = await Kcat.RunAsync(string.Join('\n', Enumerable.Range(0, 50).Select(i => "m" + i)) + "\n",
+            "-b", fixture.BootstrapServers, "-P", "-t", topic, "-X", "enable.idempotence=true", "-m", "5");
+        fixture.Broker.RequestObserver = null;
+        var received = KafkaTestClients.Consume(fixture, topic, partitions: 1, count: 50);
+
+        Assert.True(exitCode == 0, error);
+        lock (requests)
+        {
+            Assert.Contains(requests, r => r.ApiKey == 22);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => "m" + i), received.Select(r => Encoding.UTF8.GetString(r.Message.Value!)));
+    }
+
     [Theory]
     [InlineData(CompressionType.None)]
     [InlineData(CompressionType.Zstd)]

@@ -105,6 +105,21 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
         Assert.Equal(3, offsets.Topics[0].Partitions[0].Offset);
     }
 
+    [Theory]
+    [InlineData((short)1, ErrorCode.None)]
+    [InlineData((short)-1, ErrorCode.None)]
+    [InlineData((short)2, ErrorCode.InvalidRequiredAcks)]
+    public async Task ProduceAnswersAcksOneAndAllAndRejectsOtherValues(short acks, short expected)
+    {
+        var topic = BrokerFixture.UniqueTopic("acks");
+        await using var client = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        await CreateTopicAsync(client, topic);
+
+        var response = await client.RoundTripAsync<ProduceResponse>(ApiMessageCatalog.Produce, 7, Produce(topic, TestBatches.Build(2), acks));
+
+        Assert.Equal(expected, response.Responses[0].PartitionResponses[0].ErrorCode);
+    }
+
     [Fact]
     public async Task RetriedIdempotentBatchIsStoredOnceAndAGapIsRejected()
     {
