@@ -10,6 +10,7 @@ namespace SensorAspire.Standalone;
 internal sealed partial class StandaloneSupervisor(
     IOptions<StandaloneOptions> options,
     IHostApplicationLifetime lifetime,
+    ILoggerFactory loggerFactory,
     ILogger<StandaloneSupervisor> logger) : BackgroundService
 {
     // Under HostOptions.ShutdownTimeout (30 s), so a stuck service is killed before the host gives up on us.
@@ -22,8 +23,13 @@ internal sealed partial class StandaloneSupervisor(
         try
         {
             await using var broker = await EmbeddedKafkaBroker.StartAsync(
-                new EmbeddedKafkaOptions { Port = settings.BrokerPort, DataDirectory = settings.DataDirectory }, stoppingToken);
-            LogBrokerStarted(broker.BootstrapServers);
+                new EmbeddedKafkaOptions
+                {
+                    Port = settings.BrokerPort,
+                    DataDirectory = settings.DataDirectory,
+                    LoggerFactory = loggerFactory,
+                },
+                stoppingToken);
             try
             {
                 foreach (var service in StandaloneServices.Describe(settings, broker.BootstrapServers))
@@ -80,9 +86,6 @@ internal sealed partial class StandaloneSupervisor(
         Environment.ExitCode = 1;
         lifetime.StopApplication();
     }
-
-    [LoggerMessage(1, LogLevel.Information, "Embedded Kafka broker started: bootstrap servers {BootstrapServers}")]
-    private partial void LogBrokerStarted(string bootstrapServers);
 
     [LoggerMessage(2, LogLevel.Information, "{Service} started (pid {ProcessId})")]
     private partial void LogServiceStarted(string service, int processId);
