@@ -12,6 +12,15 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>Host name clients are told to connect to (Metadata, FindCoordinator).</summary>
     public string AdvertisedHost { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Port clients are told to connect to (Metadata, FindCoordinator, <see cref="EmbeddedKafkaBroker.BootstrapServers"/>);
+    /// 0 advertises the bound port. Set it when clients reach the broker through a proxy or a port forward.
+    /// </summary>
+    public int AdvertisedPort { get; set; }
+
+    /// <summary>Most client connections open at once; a connection over the cap is closed as soon as it is accepted.</summary>
+    public int MaxConnections { get; set; } = 1000;
+
     /// <summary>Create unknown topics when a Metadata request allows it.</summary>
     public bool AutoCreateTopics { get; set; } = true;
 
