@@ -90,6 +90,11 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.DefaultPartitions, "EmbeddedKafkaOptions.DefaultPartitions must be at least 1.");
         }
 
+        if (options.MaxPartitionsPerTopic < options.DefaultPartitions)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxPartitionsPerTopic, "EmbeddedKafkaOptions.MaxPartitionsPerTopic must be at least DefaultPartitions.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.AdvertisedHost))
         {
             throw new ArgumentException("EmbeddedKafkaOptions.AdvertisedHost must be set.", nameof(options));

@@ -27,6 +27,9 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>Partition count for auto-created topics and CreateTopics with -1.</summary>
     public int DefaultPartitions { get; set; } = 1;
 
+    /// <summary>Most partitions CreateTopics may ask for in one topic (INVALID_PARTITIONS beyond): each costs a log up front.</summary>
+    public int MaxPartitionsPerTopic { get; set; } = 1000;
+
     /// <summary>Lowest session timeout a group member may ask for (Kafka's default is 6 s).</summary>
     public TimeSpan MinSessionTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
 
