@@ -10,6 +10,7 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 internal sealed class BrokerFaultLog : ILoggerProvider, ILoggerFactory
 {
     private readonly List<string> _faults = [];
+    private int _warnings;
 
     public BrokerFaultLog() => TaskScheduler.UnobservedTaskException += OnUnobserved;
 
@@ -26,6 +27,9 @@ internal sealed class BrokerFaultLog : ILoggerProvider, ILoggerFactory
             }
         }
     }
+
+    /// <summary>Warnings logged (connections closed for malformed input): proves hostile frames reached the parser.</summary>
+    public int Warnings => Volatile.Read(ref _warnings);
 
     private void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
     {
@@ -57,11 +61,15 @@ internal sealed class BrokerFaultLog : ILoggerProvider, ILoggerFactory
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel))
+            if (logLevel == LogLevel.Warning)
+            {
+                Interlocked.Increment(ref log._warnings);
+            }
+            else if (logLevel > LogLevel.Warning)
             {
                 log.Add($"{category}: {formatter(state, exception)} {exception}");
             }

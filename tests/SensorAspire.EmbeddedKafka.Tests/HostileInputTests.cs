@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using Confluent.Kafka;
 using SensorAspire.EmbeddedKafka.Protocol;
+using SensorAspire.EmbeddedKafka.Storage;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
@@ -79,6 +80,37 @@ public sealed class HostileInputTests
         Assert.Contains("MaxPartitionsPerTopic", response.Topics[0].ErrorMessage, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ListOffsetsByTimestampSurvivesAStoredBatchWithLyingRecordLengths()
+    {
+        // The CRC covers whatever the client sent, so a valid CRC proves nothing about the records inside.
+        var batch = TestBatches.Build(recordCount: 3);
+        batch[RecordBatch.HeaderSize] = 0x7F;   // zig-zag varint -64: the first record's length points back before the batch
+        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(35), 1_700_000_000_010);   // max timestamp past the first record's, so the scan steps over it
+        BinaryPrimitives.WriteUInt32BigEndian(batch.AsSpan(17), RecordBatch.Crc32C(batch.AsSpan(21)));
+        using var faults = new BrokerFaultLog();
+        await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions { LoggerFactory = faults }, TestContext.Current.CancellationToken);
+        await using var client = await RawKafkaClient.ConnectAsync(broker);
+        var topic = BrokerFixture.UniqueTopic("lying-records");
+        await client.RoundTripAsync<MetadataResponse>(ApiMessageCatalog.Metadata, 12, new MetadataRequest { Topics = [new MetadataRequest.MetadataRequestTopic { Name = topic }], AllowAutoTopicCreation = true });
+        var produced = await client.RoundTripAsync<ProduceResponse>(ApiMessageCatalog.Produce, 9, new ProduceRequest
+        {
+            Acks = -1,
+            TimeoutMs = 5000,
+            TopicData = [new ProduceRequest.TopicProduceData { Name = topic, PartitionData = [new ProduceRequest.PartitionProduceData { Index = 0, Records = new RecordSet(batch) }] }],
+        });
+        Assert.Equal(SensorAspire.EmbeddedKafka.Protocol.ErrorCode.None, produced.Responses[0].PartitionResponses[0].ErrorCode);
+
+        var offsets = await client.RoundTripAsync<ListOffsetsResponse>(ApiMessageCatalog.ListOffsets, 7, new ListOffsetsRequest
+        {
+            ReplicaId = -1,
+            Topics = [new ListOffsetsRequest.ListOffsetsTopic { Name = topic, Partitions = [new ListOffsetsRequest.ListOffsetsPartition { PartitionIndex = 0, Timestamp = 1_700_000_000_005 }] }],
+        });
+
+        Assert.Equal((SensorAspire.EmbeddedKafka.Protocol.ErrorCode.None, 0L), (offsets.Topics[0].Partitions[0].ErrorCode, offsets.Topics[0].Partitions[0].Offset));
+        Assert.Empty(faults.Faults);
+    }
+
     /// <summary>
     /// Starts a broker, keeps a real producer and consumer busy on it while <paramref name="attack"/> runs, then checks
     /// that every produced message arrived in order, the stored log reads back the same, and the broker logged no fault.
@@ -133,6 +165,7 @@ public sealed class HostileInputTests
         }
 
         Assert.Empty(faults.Faults);
+        Assert.True(faults.Warnings > 0, "no malformed frame reached the broker's parser");
     }
 
     private static void ConsumeUntil(BrokerFixture fixture, string topic, List<int> consumed, CancellationToken stop)
