@@ -18,6 +18,9 @@ internal static class FuzzFrames
 
     private static readonly string[] s_names = ["fuzz-topic", "fuzz-group", "", "a", "range", "consumer", "fuzz.topic_2"];
 
+    /// <summary>Every request the generated codecs know, by API key.</summary>
+    public static IReadOnlyDictionary<short, Type> RequestTypes => s_requestTypes;
+
     /// <summary>A well-formed request for <paramref name="apiKey"/> at <paramref name="version"/>, its fields random but small.</summary>
     public static byte[] Valid(Random random, short apiKey, short version, int correlationId)
     {
@@ -111,9 +114,17 @@ internal static class FuzzFrames
         return instance;
     }
 
-    /// <summary>Small values: timeouts of a few milliseconds (nothing parks for long), counts of 0-2, known-looking names.</summary>
+    /// <summary>
+    /// Mostly small values: timeouts of a few milliseconds (little parks for long), counts of 0-2, known-looking names;
+    /// one number in ten is an extreme (minimum or maximum of its type) to reach the handlers' range checks.
+    /// </summary>
     private static object? Sample(Random random, Type type, int depth)
     {
+        if (random.Next(10) == 0 && Extreme(random, type) is { } extreme)
+        {
+            return extreme;
+        }
+
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
         {
             var list = (IList)Activator.CreateInstance(type)!;
@@ -140,6 +151,19 @@ internal static class FuzzFrames
             _ when type == typeof(byte[]) => RandomBytes(random),
             _ when type == typeof(RecordSet) => new RecordSet(TestBatches.Build(random.Next(1, 4))),
             _ when type.IsClass && depth < 6 => Populate(random, type, depth + 1),
+            _ => null,
+        };
+    }
+
+    private static object? Extreme(Random random, Type type)
+    {
+        var max = random.Next(2) == 0;
+        return type switch
+        {
+            _ when type == typeof(short) => max ? short.MaxValue : short.MinValue,
+            _ when type == typeof(int) => max ? int.MaxValue : int.MinValue,
+            _ when type == typeof(long) => max ? long.MaxValue : long.MinValue,
+            _ when type == typeof(sbyte) => max ? sbyte.MaxValue : sbyte.MinValue,
             _ => null,
         };
     }
