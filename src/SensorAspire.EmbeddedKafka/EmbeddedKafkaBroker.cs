@@ -110,6 +110,11 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxConnections, "EmbeddedKafkaOptions.MaxConnections must be at least 1.");
         }
 
+        if (options.FetchMaxBytes < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.FetchMaxBytes, "EmbeddedKafkaOptions.FetchMaxBytes must be at least 1024.");
+        }
+
         if (options.MaxRequestBytes < 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxRequestBytes, "EmbeddedKafkaOptions.MaxRequestBytes must be at least 1024.");

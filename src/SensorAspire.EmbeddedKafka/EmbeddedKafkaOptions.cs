@@ -36,6 +36,12 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>Largest request frame accepted; bigger ones close the connection before anything is allocated (Kafka: 100 MiB).</summary>
     public int MaxRequestBytes { get; set; } = 100 * 1024 * 1024;
 
+    /// <summary>
+    /// Most record bytes one Fetch response carries, whatever the request's MaxBytes (Kafka's <c>fetch.max.bytes</c>,
+    /// 55 MiB); one batch is still returned when it alone is bigger (KIP-74).
+    /// </summary>
+    public int FetchMaxBytes { get; set; } = 55 * 1024 * 1024;
+
     /// <summary>Where the broker logs; null logs nothing.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 

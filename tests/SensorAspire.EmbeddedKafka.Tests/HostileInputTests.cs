@@ -92,14 +92,7 @@ public sealed class HostileInputTests
         await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions { LoggerFactory = faults }, TestContext.Current.CancellationToken);
         await using var client = await RawKafkaClient.ConnectAsync(broker);
         var topic = BrokerFixture.UniqueTopic("lying-records");
-        await client.RoundTripAsync<MetadataResponse>(ApiMessageCatalog.Metadata, 12, new MetadataRequest { Topics = [new MetadataRequest.MetadataRequestTopic { Name = topic }], AllowAutoTopicCreation = true });
-        var produced = await client.RoundTripAsync<ProduceResponse>(ApiMessageCatalog.Produce, 9, new ProduceRequest
-        {
-            Acks = -1,
-            TimeoutMs = 5000,
-            TopicData = [new ProduceRequest.TopicProduceData { Name = topic, PartitionData = [new ProduceRequest.PartitionProduceData { Index = 0, Records = new RecordSet(batch) }] }],
-        });
-        Assert.Equal(SensorAspire.EmbeddedKafka.Protocol.ErrorCode.None, produced.Responses[0].PartitionResponses[0].ErrorCode);
+        Assert.Equal(SensorAspire.EmbeddedKafka.Protocol.ErrorCode.None, await client.ProduceToNewTopicAsync(topic, batch));
 
         var offsets = await client.RoundTripAsync<ListOffsetsResponse>(ApiMessageCatalog.ListOffsets, 7, new ListOffsetsRequest
         {

@@ -88,6 +88,30 @@ public sealed class ResourceLimitTests
     }
 
     [Fact]
+    public async Task FetchNamingAPartitionManyTimesIsCappedAtFetchMaxBytes()
+    {
+        const int FetchMaxBytes = 64 * 1024;
+        await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions { FetchMaxBytes = FetchMaxBytes }, TestContext.Current.CancellationToken);
+        await using var client = await RawKafkaClient.ConnectAsync(broker);
+        var topic = BrokerFixture.UniqueTopic("fetch-cap");
+        var batch = TestBatches.Build(recordCount: 1, valueSize: 16 * 1024);
+        Assert.Equal(ErrorCode.None, await client.ProduceToNewTopicAsync(topic, batch));
+
+        // The same partition 100 times with no size limit of its own: uncapped, 1.6 MiB of copies.
+        var partitions = Enumerable.Range(0, 100).Select(_ => new FetchRequest.FetchPartition { Partition = 0, FetchOffset = 0, PartitionMaxBytes = int.MaxValue }).ToList();
+        var response = await client.RoundTripAsync<FetchResponse>(ApiMessageCatalog.Fetch, 12, new FetchRequest
+        {
+            ReplicaId = -1,
+            MaxBytes = int.MaxValue,
+            SessionEpoch = -1,
+            Topics = [new FetchRequest.FetchTopic { Topic = topic, Partitions = partitions }],
+        });
+
+        var total = response.Responses[0].Partitions.Sum(p => p.Records?.Length ?? 0);
+        Assert.InRange(total, FetchMaxBytes - batch.Length, FetchMaxBytes);
+    }
+
+    [Fact]
     public void ArrayCountsBeyondTheBytesLeftAreRejectedBeforeAllocating()
     {
         // Metadata v12 body: a compact topics array claiming 2^31 - 2 elements, then nothing.
