@@ -64,6 +64,13 @@ public sealed class ConnectionFaultTests
         Assert.Equal(4, proxy.CutsDone);
         Assert.True(proxy.Connections > 4, $"the producer reconnected after each cut ({proxy.Connections} connections)");
 
+        // The interesting case happened: batches the broker had appended were sent again, and stored once (below).
+        Assert.NotEmpty(proxy.Unacknowledged);
+        foreach (var batch in proxy.Unacknowledged)
+        {
+            Assert.True(proxy.Forwarded.Count(b => b == batch) >= 2, $"{batch} was not retried");
+        }
+
         var received = ConsumeAll(broker, topic);
         foreach (var partition in Enumerable.Range(0, Partitions))
         {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
@@ -31,6 +32,8 @@ internal sealed class FaultyProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<int, ProxyCut> _cuts;
     private readonly ConcurrentBag<Task> _pumps = [];
+    private readonly ConcurrentQueue<ProducedBatch> _forwarded = new();
+    private readonly ConcurrentQueue<ProducedBatch> _unacknowledged = new();
     private Task? _acceptLoop;
     private int _produceRequests;
     private int _cutsDone;
@@ -52,6 +55,12 @@ internal sealed class FaultyProxy : IAsyncDisposable
 
     /// <summary>Client connections accepted so far (each cut makes the client open a new one).</summary>
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Every batch of every Produce request that reached the broker whole, in order.</summary>
+    public IReadOnlyList<ProducedBatch> Forwarded => [.. _forwarded];
+
+    /// <summary>Batches the broker received whose response the proxy dropped: the producer must send them again.</summary>
+    public IReadOnlyList<ProducedBatch> Unacknowledged => [.. _unacknowledged];
 
     public void Start(int brokerPort) => _acceptLoop = AcceptLoopAsync(brokerPort);
 
@@ -126,7 +135,20 @@ internal sealed class FaultyProxy : IAsyncDisposable
                     return;
                 case ProxyCut.AfterRequestDropResponse:
                     dropResponses[BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(8))] = true;
+                    foreach (var batch in Batches(frame))
+                    {
+                        _unacknowledged.Enqueue(batch);
+                    }
+
                     break;
+            }
+
+            if (apiKey == ProduceApiKey)
+            {
+                foreach (var batch in Batches(frame))
+                {
+                    _forwarded.Enqueue(batch);
+                }
             }
 
             await to.SendAsync(frame, cancellationToken);
@@ -145,6 +167,27 @@ internal sealed class FaultyProxy : IAsyncDisposable
 
             await to.SendAsync(frame, cancellationToken);
         }
+    }
+
+    /// <summary>The batches of a Produce request frame, decoded with the broker's own codecs.</summary>
+    private static IEnumerable<ProducedBatch> Batches(byte[] frame)
+    {
+        var version = BinaryPrimitives.ReadInt16BigEndian(frame.AsSpan(6));
+        var reader = new KafkaReader(frame.AsMemory(4));
+        new RequestHeader().Read(reader, ApiMessageCatalog.RequestHeaderVersion(ProduceApiKey, version));
+        var request = new ProduceRequest();
+        request.Read(reader, version);
+        var batches = new List<ProducedBatch>();
+        foreach (var topic in request.TopicData)
+        {
+            foreach (var partition in topic.PartitionData)
+            {
+                var records = partition.Records!.ToMemory().Span;
+                batches.Add(new ProducedBatch(partition.Index, BinaryPrimitives.ReadInt64BigEndian(records[43..]), BinaryPrimitives.ReadInt32BigEndian(records[53..])));
+            }
+        }
+
+        return batches;
     }
 
     /// <summary>One whole frame including its size prefix, or null at end of stream.</summary>
@@ -190,3 +233,6 @@ internal sealed class FaultyProxy : IAsyncDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>A batch as the producer sent it: partition, producer id and the sequence of its first record.</summary>
+internal readonly record struct ProducedBatch(int Partition, long ProducerId, int BaseSequence);
