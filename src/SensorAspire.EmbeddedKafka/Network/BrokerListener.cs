@@ -19,6 +19,7 @@ internal sealed partial class BrokerListener : IAsyncDisposable
     private readonly ConcurrentDictionary<BrokerConnection, Task> _connections = new();
     private readonly Task _acceptLoop;
     private int _connectionCount;
+    private bool _refusing;
 
     public BrokerListener(BrokerState broker)
     {
@@ -61,6 +62,7 @@ internal sealed partial class BrokerListener : IAsyncDisposable
                 continue;
             }
 
+            _refusing = false;
             Interlocked.Increment(ref _connectionCount);
             socket.NoDelay = true;
             var connection = new BrokerConnection(socket, _broker, _logger);
@@ -84,7 +86,13 @@ internal sealed partial class BrokerListener : IAsyncDisposable
 
     private void Refuse(Socket socket)
     {
-        LogConnectionRefused((socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown", _broker.Options.MaxConnections);
+        // One warning per spell at the cap, not one per socket: a connection flood must not become a log flood.
+        if (!_refusing)
+        {
+            _refusing = true;
+            LogConnectionsRefused((socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown", _broker.Options.MaxConnections);
+        }
+
         try
         {
             // Linger 0 resets the connection instead of a graceful close: the client learns at once and no TIME_WAIT is left.
@@ -110,6 +118,6 @@ internal sealed partial class BrokerListener : IAsyncDisposable
         await Task.WhenAll(_connections.Values);
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "Refused a connection from {ClientHost}: {MaxConnections} connections are open (MaxConnections)")]
-    private partial void LogConnectionRefused(string clientHost, int maxConnections);
+    [LoggerMessage(1, LogLevel.Warning, "Refusing connections (first from {ClientHost}): {MaxConnections} are open (MaxConnections); logged again after the next accepted one")]
+    private partial void LogConnectionsRefused(string clientHost, int maxConnections);
 }
