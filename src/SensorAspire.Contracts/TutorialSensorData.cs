@@ -73,10 +73,19 @@ public static class TutorialSensorData
         return true;
     }
 
-    /// <summary>Formats a value exactly as the tutorial's Python producer does.</summary>
+    /// <summary>Formats a value as the tutorial's Python producer does (f"{datetime},{temp1},{temp2}").</summary>
     public static string Format(DateTime utc, double temp1, double temp2)
-        => string.Create(CultureInfo.InvariantCulture,
-            $"{utc.ToString(utc.Ticks % TimeSpan.TicksPerSecond / 10 == 0 ? s_formats[1] : s_formats[0], CultureInfo.InvariantCulture)},{temp1:R},{temp2:R}");
+    {
+        var format = utc.Ticks % TimeSpan.TicksPerSecond / 10 == 0 ? s_formats[1] : s_formats[0];
+        return string.Join(',', utc.ToString(format, CultureInfo.InvariantCulture), PythonFloat(temp1), PythonFloat(temp2));
+    }
+
+    // Python's repr of a float: shortest round-trip digits, and always a ".0" on integral values.
+    private static string PythonFloat(double value)
+    {
+        var text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.AsSpan().IndexOfAny('.', 'E') < 0 && double.IsFinite(value) ? text + ".0" : text;
+    }
 
     private static bool TryParseTemperature(ReadOnlySpan<char> text, out double value)
         => double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
