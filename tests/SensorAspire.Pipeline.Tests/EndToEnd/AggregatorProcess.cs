@@ -10,6 +10,7 @@ namespace SensorAspire.Pipeline.Tests.EndToEnd;
 internal sealed class AggregatorProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AggregatorProcess(IReadOnlyDictionary<string, string?> settings)
     {
@@ -26,14 +27,23 @@ internal sealed class AggregatorProcess : IDisposable
         }
 
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["Logging__LogLevel__SensorAspire.Aggregator"] = "Information";
         _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            // WindowAggregationEngine logs this once the group gave it partitions and their windows are restored.
+            if (e.Data?.Contains("input partitions", StringComparison.Ordinal) == true)
+            {
+                _assigned.TrySetResult();
+            }
+        };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>Completes when the aggregator has been assigned its input partitions.</summary>
+    public Task Assigned => _assigned.Task;
 
     /// <summary>SIGKILL: the process gets no chance to publish, flush or commit.</summary>
     public async Task KillAsync(CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ public sealed class CrashRecoveryTests(BrokerFixture broker)
     public async Task AggregatorKilledMidStreamAndRestartedLosesAndDuplicatesNothing()
     {
         const int Sensors = 3;
-        const int PerSensor = 150;
+        const int PerSensor = 300;
         var scenario = new PipelineScenario(broker.BootstrapServers);
         // Windows large enough to hold every reading: the final window is then the complete history of a sensor.
         var settings = scenario.AggregatorSettings(windowSize: 1000);
@@ -28,6 +28,7 @@ public sealed class CrashRecoveryTests(BrokerFixture broker)
 
         using (var first = new AggregatorProcess(settings))
         {
+            await first.Assigned.WaitAsync(PipelineScenario.Timeout, Ct);
             await using var simulator = scenario.StartSimulator(Sensors, TimeSpan.FromMilliseconds(20), Sensors * PerSensor);
 
             // Mid-stream: some windows are published, the simulator is still sending.
