@@ -2,6 +2,8 @@ using SensorAspire.Benchmarks;
 
 return args.FirstOrDefault() switch
 {
+    "broker" => await BrokerBenchmark.RunAsync(args[1..]),
+    "groups" => await GroupBenchmark.RunAsync(args[1..]),
     "window" => WindowBenchmark.Run(args[1..]),
     "pipeline" => await PipelineBenchmark.RunAsync(args[1..]),
     _ => Usage(),
@@ -9,6 +11,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.WriteLine("usage: dotnet run -c Release --project bench/SensorAspire.Benchmarks -- <broker|window|pipeline|chart>");
+    Console.WriteLine("usage: dotnet run -c Release --project bench/SensorAspire.Benchmarks -- <broker|groups|window|pipeline|chart>");
     return 2;
 }
