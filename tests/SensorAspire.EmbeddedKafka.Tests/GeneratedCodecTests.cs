@@ -48,6 +48,20 @@ public sealed class GeneratedCodecTests
     }
 
     [Fact]
+    public void UnknownTaggedFieldsAreSkippedBySize()
+    {
+        // ApiVersions v3: compact "a", compact "b", then a tag buffer with an unknown tag 7 of 2 bytes and a known-size tag 30 of 0 bytes.
+        byte[] bytes = [2, (byte)'a', 2, (byte)'b', 2, 7, 2, 0xAA, 0xBB, 30, 0];
+        var reader = new KafkaReader(bytes);
+        var request = new ApiVersionsRequest();
+
+        request.Read(reader, 3);
+
+        Assert.Equal(("a", "b"), (request.ClientSoftwareName, request.ClientSoftwareVersion));
+        Assert.Equal(0, reader.Remaining);
+    }
+
+    [Fact]
     public void RequestHeaderV2KeepsAClassicClientIdBeforeItsTagBuffer()
     {
         var bytes = Encode(new RequestHeader { RequestApiKey = 18, RequestApiVersion = 3, CorrelationId = 7, ClientId = "ab" }, 2);

@@ -302,6 +302,40 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
         Assert.Contains(allV0.Topics, t => t.Name == topic);
     }
 
+    [Fact]
+    public async Task FetchWaitsForMinBytesAndAnswersOnceEnoughHasArrived()
+    {
+        var topic = BrokerFixture.UniqueTopic("min-bytes");
+        await using var consumer = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        await using var producer = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        await CreateTopicAsync(producer, topic);
+        var small = TestBatches.Build(1);
+        await ProduceAsync(producer, topic, small);
+        var fetchReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Broker.RequestObserver = info =>
+        {
+            if (info.ApiKey == ApiMessageCatalog.Fetch)
+            {
+                fetchReceived.TrySetResult();
+            }
+        };
+        var request = Fetch(topic, offset: 0, maxWaitMs: 60_000);
+        request.MinBytes = 50_000;
+
+        // The small batch alone is short of MinBytes, so the Fetch parks; the big one completes it long before MaxWait.
+        var sent = await consumer.SendAsync(ApiMessageCatalog.Fetch, 12, request);
+        await fetchReceived.Task.WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+        fixture.Broker.RequestObserver = null;
+        var big = TestBatches.Build(1, valueSize: 60_000);
+        await ProduceAsync(producer, topic, big);
+        var (correlationId, body) = await consumer.ReceiveAsync(ApiMessageCatalog.Fetch, 12);
+        var response = new FetchResponse();
+        response.Read(body, 12);
+
+        Assert.Equal(sent, correlationId);
+        Assert.Equal(small.Length + big.Length, response.Responses[0].Partitions[0].Records?.Length);
+    }
+
     private static async Task CreateTopicAsync(RawKafkaClient client, string topic)
     {
         var created = await client.RoundTripAsync<CreateTopicsResponse>(ApiMessageCatalog.CreateTopics, 4, new CreateTopicsRequest

@@ -31,38 +31,44 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
 
     protected override ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
     {
+        var marks = Marks(request);
         var (response, bytes, hasError) = Build(request);
         if (hasError || bytes >= Math.Max(1, request.MinBytes) || request.MaxWaitMs <= 0 || context.Aborted.IsCancellationRequested)
         {
             return new(response);
         }
 
-        return LongPollAsync(context, request);
+        return LongPollAsync(context, request, marks);
     }
 
-    private async ValueTask<FetchResponse?> LongPollAsync(RequestContext context, FetchRequest request)
+    /// <summary>
+    /// Parks until a partition grows past its mark, then answers if MinBytes is met (or MaxWait is over).
+    /// Marks are taken before each Build, so an append racing with the Build wakes the next wait instead of being
+    /// missed, and data that is there but short of MinBytes does not make the loop spin.
+    /// </summary>
+    private async ValueTask<FetchResponse?> LongPollAsync(RequestContext context, FetchRequest request, List<(PartitionLog? Partition, long Mark)> marks)
     {
         var deadline = Environment.TickCount64 + request.MaxWaitMs;
         while (true)
         {
             var waiter = new FetchWaiter();
-            var parked = new List<PartitionLog>();
-            var dataArrived = false;
-            foreach (var (partition, offset) in RequestedPartitions(request))
+            var parked = new List<PartitionLog>(marks.Count);
+            var grown = false;
+            foreach (var (partition, mark) in marks)
             {
                 // A partition that vanished since the first look (topic deleted) must be answered now, not at MaxWait.
-                if (partition is not null && partition.AddWaiter(waiter, offset))
+                if (partition is not null && partition.AddWaiter(waiter, mark))
                 {
                     parked.Add(partition);
                 }
                 else
                 {
-                    dataArrived = true;
+                    grown = true;
                 }
             }
 
             var remaining = deadline - Environment.TickCount64;
-            if (!dataArrived && remaining > 0)
+            if (!grown && remaining > 0)
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
                 timeout.CancelAfter(TimeSpan.FromMilliseconds(remaining));
@@ -77,6 +83,7 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
                 partition.RemoveWaiter(waiter);
             }
 
+            marks = Marks(request);
             var (response, bytes, hasError) = Build(request);
             if (hasError || bytes >= Math.Max(1, request.MinBytes) || Environment.TickCount64 >= deadline || context.Aborted.IsCancellationRequested)
             {
@@ -85,16 +92,21 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
         }
     }
 
-    private IEnumerable<(PartitionLog? Partition, long Offset)> RequestedPartitions(FetchRequest request)
+    /// <summary>Per requested partition, the log end it must pass to be worth another look (at least the fetch offset).</summary>
+    private List<(PartitionLog? Partition, long Mark)> Marks(FetchRequest request)
     {
+        var marks = new List<(PartitionLog?, long)>();
         foreach (var topicRequest in request.Topics)
         {
             var topic = broker.Topics.Find(topicRequest.Topic);
             foreach (var partitionRequest in topicRequest.Partitions)
             {
-                yield return (topic?.Partition(partitionRequest.Partition), partitionRequest.FetchOffset);
+                var partition = topic?.Partition(partitionRequest.Partition);
+                marks.Add((partition, Math.Max(partitionRequest.FetchOffset, partition?.HighWatermark ?? 0)));
             }
         }
+
+        return marks;
     }
 
     private (FetchResponse Response, int Bytes, bool HasError) Build(FetchRequest request)
