@@ -4,6 +4,8 @@ return args.FirstOrDefault() switch
 {
     "broker" => await BrokerBenchmark.RunAsync(args[1..]),
     "groups" => await GroupBenchmark.RunAsync(args[1..]),
+    "window" => WindowBenchmark.Run(args[1..]),
+    "pipeline" => await PipelineBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
