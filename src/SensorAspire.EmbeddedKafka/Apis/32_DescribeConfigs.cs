@@ -37,8 +37,8 @@ internal sealed class DescribeConfigsApi(BrokerState broker) : ApiHandler<Descri
             response.Results.Add(result);
             IEnumerable<(string Name, string Value, sbyte Source)>? entries = resource.ResourceType switch
             {
-                TopicResource => broker.Topics.Find(resource.ResourceName) is { } topic ? TopicEntries(topic) : null,
-                BrokerResource => TopicConfigDefaults.Broker.Select(c => (c.Key, c.Value, StaticBrokerConfig)),
+                TopicResource => broker.Topics.Find(resource.ResourceName) is { } topic ? TopicEntries(topic, broker.Options) : null,
+                BrokerResource => TopicConfigDefaults.BrokerFor(broker.Options).Select(c => (c.Key, c.Value, StaticBrokerConfig)),
                 _ => null,
             };
             if (entries is null)
@@ -69,14 +69,14 @@ internal sealed class DescribeConfigsApi(BrokerState broker) : ApiHandler<Descri
         return new(response);
     }
 
-    private static IEnumerable<(string Name, string Value, sbyte Source)> TopicEntries(Topic topic)
+    private static IEnumerable<(string Name, string Value, sbyte Source)> TopicEntries(Topic topic, EmbeddedKafkaOptions options)
     {
         foreach (var (name, value) in topic.Configs.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
             yield return (name, value, DynamicTopicConfig);
         }
 
-        foreach (var (name, value) in TopicConfigDefaults.All)
+        foreach (var (name, value) in TopicConfigDefaults.For(options))
         {
             if (!topic.Configs.ContainsKey(name))
             {

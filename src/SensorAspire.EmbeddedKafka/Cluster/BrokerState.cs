@@ -8,7 +8,7 @@ namespace SensorAspire.EmbeddedKafka.Cluster;
 /// Everything a handler may read or change: options, identity (node id, advertised endpoint, cluster id), topics, and
 /// named components for state other APIs own (the group coordinator registers itself with <see cref="GetComponent{T}"/>).
 /// </summary>
-internal sealed class BrokerState(EmbeddedKafkaOptions options, ILoggerFactory loggerFactory)
+internal sealed class BrokerState
 {
     /// <summary>Our only node. It is also the controller and every group's coordinator.</summary>
     public const int NodeId = 1;
@@ -18,19 +18,35 @@ internal sealed class BrokerState(EmbeddedKafkaOptions options, ILoggerFactory l
     private long _nextProducerId = 1000;
     private ApiRegistry? _apis;
 
-    public EmbeddedKafkaOptions Options { get; } = options;
+    /// <summary>Recovers topics from the data directory when there is one, and starts the log cleaner.</summary>
+    public BrokerState(EmbeddedKafkaOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null)
+    {
+        Options = options;
+        LoggerFactory = loggerFactory;
+        time ??= TimeProvider.System;
+        ClusterId = LoadClusterId(options.DataDirectory);
+        Topics = new TopicRegistry(options, time);
 
-    public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+        // Producer ids found in recovered logs are never handed out again (their idempotence state lives on).
+        _nextProducerId = Math.Max(_nextProducerId, Topics.MaxRecoveredProducerId);
+        Cleaner = new LogCleaner(Topics, time, options.LogCleanupInterval, loggerFactory.CreateLogger<LogCleaner>());
+    }
 
-    /// <summary>A stable id for this broker's lifetime; Kafka uses a 22-character base64 UUID.</summary>
-    public string ClusterId { get; } = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public EmbeddedKafkaOptions Options { get; }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>Kafka's 22-character base64 UUID; kept in the data directory so it survives restarts.</summary>
+    public string ClusterId { get; }
+
+    public LogCleaner Cleaner { get; }
 
     public string AdvertisedHost => Options.AdvertisedHost;
 
     /// <summary>The port actually bound (the option may be 0); set once before the first connection is accepted.</summary>
     public int Port { get; set; }
 
-    public TopicRegistry Topics { get; } = new();
+    public TopicRegistry Topics { get; }
 
     /// <summary>The handlers, created on first use (they take this state in their constructors).</summary>
     public ApiRegistry Apis => _apis ??= new ApiRegistry(this);
@@ -54,7 +70,26 @@ internal sealed class BrokerState(EmbeddedKafkaOptions options, ILoggerFactory l
     public async ValueTask StopAsync()
     {
         await _stopping.CancelAsync();
+        Cleaner.Dispose();
         Topics.CloseAll();
+    }
+
+    private static string LoadClusterId(string? dataDirectory)
+    {
+        var path = dataDirectory is null ? null : Path.Combine(dataDirectory, "cluster-id");
+        if (path is not null && File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        var id = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        if (path is not null)
+        {
+            Directory.CreateDirectory(dataDirectory!);
+            File.WriteAllText(path, id);
+        }
+
+        return id;
     }
 
     /// <summary>Disposes components once no connection is left to use them.</summary>

@@ -1,0 +1,174 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace SensorAspire.EmbeddedKafka.Storage;
+
+/// <summary>
+/// Log compaction (<c>cleanup.policy=compact</c>): keeps the latest record per key. Works on closed segments only
+/// (the active one is never touched, so the log end offset and appends are unaffected), reading keys in
+/// uncompressed and gzip batches. A batch with another codec (snappy, lz4, zstd) cannot be read here and is kept
+/// whole. A batch that loses records is rebuilt from the surviving records' bytes (their offset and timestamp deltas
+/// stay valid because base offset and base timestamp are kept), with a new record count, length and CRC; its last
+/// offset delta is kept, so offsets keep their gaps exactly as in Kafka.
+/// </summary>
+internal static class LogCompactor
+{
+    private const int CompressionMask = 0x7;
+    private const int Gzip = 1;
+
+    /// <summary>The latest offset of every key in the given batches (later batches override earlier ones).</summary>
+    public static Dictionary<byte[], long> LatestOffsets(IEnumerable<(LogSegment Segment, int BatchCount)> segments)
+    {
+        var latest = new Dictionary<byte[], long>(ByteArrayComparer.Instance);
+        foreach (var (segment, batchCount) in segments)
+        {
+            for (var i = 0; i < batchCount; i++)
+            {
+                var entry = segment.Entry(i);
+                if (Records(segment.Slice(entry.Position, entry.Length).Span) is not { } records)
+                {
+                    continue;
+                }
+
+                foreach (var record in Parse(records))
+                {
+                    if (record.Key is { } key)
+                    {
+                        latest[key] = entry.BaseOffset + record.OffsetDelta;
+                    }
+                }
+            }
+        }
+
+        return latest;
+    }
+
+    /// <summary>
+    /// The batches of <paramref name="segment"/> that survive, each as stored bytes (unchanged or rebuilt). Records
+    /// are dropped when a later record has the same key, when they have no key (Kafka refuses those on compacted
+    /// topics), and when they are tombstones (null value) in a batch older than <paramref name="tombstoneLimitMs"/>.
+    /// </summary>
+    public static List<(byte[] Bytes, BatchIndexEntry Entry)> Compact(LogSegment segment, Dictionary<byte[], long> latest, long tombstoneLimitMs)
+    {
+        var survivors = new List<(byte[], BatchIndexEntry)>();
+        for (var i = 0; i < segment.BatchCount; i++)
+        {
+            var entry = segment.Entry(i);
+            var batch = segment.Slice(entry.Position, entry.Length).Span;
+            if (Records(batch) is not { } records)
+            {
+                survivors.Add((batch.ToArray(), entry));
+                continue;
+            }
+
+            var all = Parse(records);
+            var kept = all.Where(r => r.Key is { } key
+                && latest.TryGetValue(key, out var offset) && offset == entry.BaseOffset + r.OffsetDelta
+                && !(r.IsTombstone && entry.MaxTimestamp < tombstoneLimitMs)).ToList();
+            if (kept.Count == all.Count)
+            {
+                survivors.Add((batch.ToArray(), entry));
+            }
+            else if (kept.Count > 0)
+            {
+                var rebuilt = Rebuild(batch, records, kept);
+                survivors.Add((rebuilt, entry with { Length = rebuilt.Length }));
+            }
+        }
+
+        return survivors;
+    }
+
+    /// <summary>The batch's records section, decompressed when gzip; null for codecs we cannot read.</summary>
+    private static byte[]? Records(ReadOnlySpan<byte> batch)
+    {
+        var codec = BinaryPrimitives.ReadInt16BigEndian(batch[21..]) & CompressionMask;
+        var body = batch[RecordBatch.HeaderSize..];
+        switch (codec)
+        {
+            case 0:
+                return body.ToArray();
+            case Gzip:
+                using (var input = new GZipStream(new MemoryStream(body.ToArray()), CompressionMode.Decompress))
+                using (var output = new MemoryStream())
+                {
+                    input.CopyTo(output);
+                    return output.ToArray();
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    private static List<Record> Parse(byte[] records)
+    {
+        var parsed = new List<Record>();
+        var span = records.AsSpan();
+        var position = 0;
+        while (position < span.Length)
+        {
+            var start = position;
+            var length = (int)RecordScanner.ReadVarlong(span, ref position);
+            var end = position + length;
+            position++; // attributes
+            RecordScanner.ReadVarlong(span, ref position); // timestamp delta
+            var offsetDelta = (int)RecordScanner.ReadVarlong(span, ref position);
+            var keyLength = (int)RecordScanner.ReadVarlong(span, ref position);
+            byte[]? key = keyLength < 0 ? null : span.Slice(position, keyLength).ToArray();
+            position += Math.Max(0, keyLength);
+            var valueLength = (int)RecordScanner.ReadVarlong(span, ref position);
+            parsed.Add(new Record(start, end - start, offsetDelta, key, valueLength < 0));
+            position = end;
+        }
+
+        return parsed;
+    }
+
+    private static byte[] Rebuild(ReadOnlySpan<byte> original, byte[] records, List<Record> kept)
+    {
+        var body = new MemoryStream();
+        foreach (var record in kept)
+        {
+            body.Write(records, record.Start, record.Length);
+        }
+
+        var codec = BinaryPrimitives.ReadInt16BigEndian(original[21..]) & CompressionMask;
+        if (codec == Gzip)
+        {
+            var compressed = new MemoryStream();
+            using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                body.Position = 0;
+                body.CopyTo(gzip);
+            }
+
+            body = compressed;
+        }
+
+        var rebuilt = new byte[RecordBatch.HeaderSize + body.Length];
+        original[..RecordBatch.HeaderSize].CopyTo(rebuilt);
+        body.Position = 0;
+        body.ReadExactly(rebuilt.AsSpan(RecordBatch.HeaderSize));
+        BinaryPrimitives.WriteInt32BigEndian(rebuilt.AsSpan(8), rebuilt.Length - RecordBatch.LogOverhead);
+        BinaryPrimitives.WriteInt32BigEndian(rebuilt.AsSpan(57), kept.Count);
+        BinaryPrimitives.WriteUInt32BigEndian(rebuilt.AsSpan(17), RecordBatch.Crc32C(rebuilt.AsSpan(21)));
+        return rebuilt;
+    }
+
+    private readonly record struct Record(int Start, int Length, int OffsetDelta, byte[]? Key, bool IsTombstone);
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
+    }
+}
