@@ -246,9 +246,10 @@ internal sealed class PartitionLog
                 _waiters = [];
             }
 
-            // Size retention is checked whenever a segment closes, so memory and disk never pass retention.bytes
-            // by more than one segment, however fast producers are; time retention waits for the cleaner.
-            if (rolled && _config.Delete && _config.RetentionBytes >= 0)
+            // Size retention is checked on every append (a comparison unless a segment is due to go), so memory and
+            // disk never pass retention.bytes by more than one segment, however fast producers are; time retention
+            // waits for the cleaner.
+            if (_config.Delete && _config.RetentionBytes >= 0)
             {
                 dropped = DropBySize();
             }
