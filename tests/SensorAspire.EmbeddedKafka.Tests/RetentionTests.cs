@@ -84,10 +84,15 @@ public sealed class RetentionTests
             new EmbeddedKafkaOptions { SegmentBytes = 16_384, RetentionBytes = 32_768 }, TestContext.Current.CancellationToken);
         var topic = BrokerFixture.UniqueTopic("retention-bytes");
         await PersistenceTests.CreateTopicAsync(broker, topic, partitions: 1);
-        for (var round = 0; round < 10; round++)
+        // Batches of 50 (one batch never spans segments, so retention needs several).
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 5, BatchNumMessages = 50 }).Build())
         {
-            // Rounds, so the messages arrive as several batches (one batch never spans segments).
-            await PersistenceTests.ProduceAsync(broker, topic, new string('v', 100) + round, 50);
+            for (var i = 0; i < 500; i++)
+            {
+                producer.Produce(topic, new Message<Null, string> { Value = new string('v', 100) });
+            }
+
+            Assert.Equal(0, producer.Flush(s_timeout));
         }
 
         var config = new ConsumerConfig

@@ -109,7 +109,7 @@ internal static class KeyedBatches
         return records;
     }
 
-    /// <summary>The latest value per key of what a Confluent consumer reads from the start of a partition.</summary>
+    /// <summary>What a Confluent consumer reads from the start of partition 0 up to the high watermark.</summary>
     public static List<ConsumeResult<string, string?>> ConsumeAll(string bootstrapServers, string topic, long highWatermark)
     {
         var config = new ConsumerConfig

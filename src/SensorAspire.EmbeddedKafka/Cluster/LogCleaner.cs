@@ -42,7 +42,7 @@ internal sealed partial class LogCleaner : IDisposable
         {
             RunOnce();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
             // A timer callback must never throw (it would end the process); the next tick tries again.
             LogCleanupFailed(ex);

@@ -15,6 +15,7 @@ internal static class LogCompactor
 {
     private const int CompressionMask = 0x7;
     private const int Gzip = 1;
+    private const int MaxDecompressedBytes = 256 * 1024 * 1024;
 
     /// <summary>The latest offset of every key in the given batches (later batches override earlier ones).</summary>
     public static Dictionary<byte[], long> LatestOffsets(IEnumerable<(LogSegment Segment, int BatchCount)> segments)
@@ -25,12 +26,12 @@ internal static class LogCompactor
             for (var i = 0; i < batchCount; i++)
             {
                 var entry = segment.Entry(i);
-                if (Records(segment.Slice(entry.Position, entry.Length).Span) is not { } records)
+                if (Records(segment.Slice(entry.Position, entry.Length).Span) is not { } records || Parse(records) is not { } parsed)
                 {
                     continue;
                 }
 
-                foreach (var record in Parse(records))
+                foreach (var record in parsed)
                 {
                     if (record.Key is { } key)
                     {
@@ -55,13 +56,12 @@ internal static class LogCompactor
         {
             var entry = segment.Entry(i);
             var batch = segment.Slice(entry.Position, entry.Length).Span;
-            if (Records(batch) is not { } records)
+            if (Records(batch) is not { } records || Parse(records) is not { } all)
             {
                 survivors.Add((batch.ToArray(), entry));
                 continue;
             }
 
-            var all = Parse(records);
             var kept = all.Where(r => r.Key is { } key
                 && latest.TryGetValue(key, out var offset) && offset == entry.BaseOffset + r.OffsetDelta
                 && !(r.IsTombstone && entry.MaxTimestamp < tombstoneLimitMs)).ToList();
@@ -79,8 +79,20 @@ internal static class LogCompactor
         return survivors;
     }
 
-    /// <summary>The batch's records section, decompressed when gzip; null for codecs we cannot read.</summary>
+    /// <summary>The batch's records section, decompressed when gzip; null for codecs we cannot read or data that does not decompress.</summary>
     private static byte[]? Records(ReadOnlySpan<byte> batch)
+    {
+        try
+        {
+            return Decompress(batch);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[]? Decompress(ReadOnlySpan<byte> batch)
     {
         var codec = BinaryPrimitives.ReadInt16BigEndian(batch[21..]) & CompressionMask;
         var body = batch[RecordBatch.HeaderSize..];
@@ -92,7 +104,19 @@ internal static class LogCompactor
                 using (var input = new GZipStream(new MemoryStream(body.ToArray()), CompressionMode.Decompress))
                 using (var output = new MemoryStream())
                 {
-                    input.CopyTo(output);
+                    // Bounded, so a hostile "gzip bomb" batch is kept whole rather than inflated without limit.
+                    var buffer = new byte[81920];
+                    int read;
+                    while ((read = input.Read(buffer)) > 0)
+                    {
+                        if (output.Length + read > MaxDecompressedBytes)
+                        {
+                            return null;
+                        }
+
+                        output.Write(buffer, 0, read);
+                    }
+
                     return output.ToArray();
                 }
 
@@ -101,7 +125,11 @@ internal static class LogCompactor
         }
     }
 
-    private static List<Record> Parse(byte[] records)
+    /// <summary>
+    /// The records of a batch, or null when they do not parse: the CRC only proves the producer sent these bytes,
+    /// not that they are well-formed, so a malformed batch is kept whole instead of failing compaction.
+    /// </summary>
+    private static List<Record>? Parse(byte[] records)
     {
         var parsed = new List<Record>();
         var span = records.AsSpan();
@@ -109,16 +137,26 @@ internal static class LogCompactor
         while (position < span.Length)
         {
             var start = position;
-            var length = (int)RecordScanner.ReadVarlong(span, ref position);
-            var end = position + length;
+            var length = RecordScanner.ReadVarlong(span, ref position);
+            if (length <= 0 || length > span.Length - position)
+            {
+                return null;
+            }
+
+            var end = position + (int)length;
             position++; // attributes
             RecordScanner.ReadVarlong(span, ref position); // timestamp delta
-            var offsetDelta = (int)RecordScanner.ReadVarlong(span, ref position);
-            var keyLength = (int)RecordScanner.ReadVarlong(span, ref position);
-            byte[]? key = keyLength < 0 ? null : span.Slice(position, keyLength).ToArray();
-            position += Math.Max(0, keyLength);
-            var valueLength = (int)RecordScanner.ReadVarlong(span, ref position);
-            parsed.Add(new Record(start, end - start, offsetDelta, key, valueLength < 0));
+            var offsetDelta = RecordScanner.ReadVarlong(span, ref position);
+            var keyLength = RecordScanner.ReadVarlong(span, ref position);
+            if (offsetDelta is < 0 or > int.MaxValue || keyLength < -1 || keyLength > end - position)
+            {
+                return null;
+            }
+
+            byte[]? key = keyLength < 0 ? null : span.Slice(position, (int)keyLength).ToArray();
+            position += Math.Max(0, (int)keyLength);
+            var valueLength = position < end ? RecordScanner.ReadVarlong(span, ref position) : 0;
+            parsed.Add(new Record(start, end - start, (int)offsetDelta, key, valueLength < 0));
             position = end;
         }
 

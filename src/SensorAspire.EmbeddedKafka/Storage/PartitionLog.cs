@@ -259,7 +259,7 @@ internal sealed class PartitionLog
         if (rolled && _config.Compact)
         {
             // Compaction reads and rewrites closed segments off the lock; a roll is when there is something new to compact.
-            ThreadPool.UnsafeQueueUserWorkItem(static log => log.Compact(wait: false), this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static log => log.CompactInBackground(), this, preferLocal: false);
         }
 
         if (toWake is not null)
@@ -415,6 +415,22 @@ internal sealed class PartitionLog
         }
     }
 
+    /// <summary>A compaction started by a roll: a failure (disk full, say) must not end the process; the next roll or cleaner tick retries.</summary>
+    private void CompactInBackground()
+    {
+        try
+        {
+            Compact(wait: false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            BackgroundFailures++;
+        }
+    }
+
+    /// <summary>Background compactions that failed on I/O (they are retried on the next roll and by the cleaner).</summary>
+    public int BackgroundFailures { get; private set; }
+
     private static bool Enter(Lock gate)
     {
         gate.Enter();
@@ -440,7 +456,10 @@ internal sealed class PartitionLog
             // Renames first (each replaces the original with the same base offset atomically), then the other originals go.
             foreach (var segment in output)
             {
-                segment.MoveTo(SegmentPath(segment.BaseOffset));
+                if (_directory is not null)
+                {
+                    segment.MoveTo(SegmentPath(segment.BaseOffset));
+                }
             }
 
             var replaced = output.Select(segment => segment.BaseOffset).ToHashSet();

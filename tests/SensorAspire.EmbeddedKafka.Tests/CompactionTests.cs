@@ -1,0 +1,157 @@
+using Confluent.Kafka;
+using SensorAspire.EmbeddedKafka.Storage;
+
+namespace SensorAspire.EmbeddedKafka.Tests;
+
+/// <summary>cleanup.policy=compact keeps at least the latest record per key, with its original offset, in memory and on disk.</summary>
+public sealed class CompactionTests
+{
+    private static readonly TimeSpan s_timeout = KafkaTestClients.Timeout;
+
+    [Fact]
+    public void CompactionKeepsTheLatestRecordPerKeyAtItsOriginalOffset()
+    {
+        var log = new PartitionLog("t", 0, PersistenceTests.Config(segmentBytes: 300, compact: true));
+        for (var version = 0; version < 20; version++)
+        {
+            for (var key = 0; key < 5; key++)
+            {
+                log.Append(KeyedBatches.Single("k" + key, $"k{key}v{version}"));
+            }
+        }
+
+        var segmentsBefore = log.SegmentCount;
+        var sizeBefore = log.Size;
+        Assert.True(log.Compact(wait: true));
+        var records = KeyedBatches.ReadAll(log);
+
+        Assert.True(log.SegmentCount < segmentsBefore);
+        Assert.True(log.Size < sizeBefore / 2);
+        Assert.Equal((0L, 100L), (log.LogStartOffset, log.HighWatermark));
+        Assert.Equal(records.Select(r => r.Offset).Order(), records.Select(r => r.Offset));
+        Assert.Equal(records.Count, records.Select(r => r.Offset).Distinct().Count());
+        for (var key = 0; key < 5; key++)
+        {
+            var latest = records.Last(r => r.Key == "k" + key);
+            Assert.Equal($"k{key}v19", latest.Value);
+            Assert.Equal(95 + key, latest.Offset);
+        }
+
+        // Only the active segment may still hold older versions; everything before it is one record per key.
+        var closedRecords = records.Where(r => r.Offset < 95 - 5).ToList();
+        Assert.Equal(closedRecords.Count, closedRecords.Select(r => r.Key).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ABatchThatLosesRecordsIsRebuiltWithANewCrcAndKeepsItsOffsetGaps(bool gzip)
+    {
+        var log = new PartitionLog("t", 0, PersistenceTests.Config(segmentBytes: 1, compact: true));
+        log.Append(KeyedBatches.Build([("a", "a1"), ("b", "b1"), ("c", "c1"), ("d", "d1")], gzip: gzip));
+        log.Append(KeyedBatches.Build([("a", "a2"), ("c", "c2")], gzip: gzip));
+        log.Append(KeyedBatches.Single("e", "e1")); // the active segment
+
+        Assert.True(log.Compact(wait: true));
+        var records = KeyedBatches.ReadAll(log);
+
+        Assert.Equal([(1L, "b", "b1"), (3L, "d", "d1"), (4L, "a", "a2"), (5L, "c", "c2"), (6L, "e", "e1")], records.Select(r => (r.Offset, r.Key, r.Value)));
+        Assert.Equal(7, log.HighWatermark);
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(LogConfig.DefaultDeleteRetentionMs, true)]
+    public void TombstonesOutliveCompactionOnlyForDeleteRetentionMs(long deleteRetentionMs, bool kept)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var log = new PartitionLog("t", 0, PersistenceTests.Config(segmentBytes: 1, compact: true, deleteRetentionMs: deleteRetentionMs));
+        log.Append(KeyedBatches.Single("gone", "v1", timestamp: now - 1000));
+        log.Append(KeyedBatches.Single("gone", null, timestamp: now - 1000));
+        log.Append(KeyedBatches.Single("stays", "v1", timestamp: now));
+        log.Append(KeyedBatches.Single(null, "no key", timestamp: now));
+        log.Append(KeyedBatches.Single("active", "v1", timestamp: now));
+
+        log.Compact(wait: true);
+        var records = KeyedBatches.ReadAll(log);
+
+        Assert.Equal(kept, records.Any(r => r is { Key: "gone", Value: null }));
+        Assert.DoesNotContain(records, r => r is { Key: "gone", Value: "v1" });
+        Assert.DoesNotContain(records, r => r.Key is null);
+        Assert.Contains(records, r => r is { Key: "stays", Value: "v1" });
+    }
+
+    [Fact]
+    public void ACompactionInterruptedBetweenRenamingAndDeletingIsResolvedOnRecovery()
+    {
+        using var directory = new TemporaryDirectory();
+        var config = PersistenceTests.Config(segmentBytes: 200, compact: true);
+        var log = new PartitionLog("t", 0, config, directory.Path);
+        for (var version = 0; version < 10; version++)
+        {
+            for (var key = 0; key < 3; key++)
+            {
+                log.Append(KeyedBatches.Single("k" + key, $"k{key}v{version}"));
+            }
+        }
+
+        var originals = Directory.GetFiles(directory.Path, "*.log").ToDictionary(path => path, File.ReadAllBytes);
+        log.Compact(wait: true);
+        var compacted = KeyedBatches.ReadAll(log);
+        log.Close();
+
+        // The crash: originals not yet deleted, and unfinished output of a later compaction.
+        foreach (var (path, bytes) in originals.Where(original => !File.Exists(original.Key)))
+        {
+            File.WriteAllBytes(path, bytes);
+        }
+
+        File.WriteAllBytes(Path.Combine(directory.Path, LogSegment.FileName(0) + ".cleaned"), [1, 2, 3]);
+        var recovered = new PartitionLog("t", 0, config, directory.Path);
+        var records = KeyedBatches.ReadAll(recovered);
+        recovered.Close();
+
+        Assert.True(originals.Count > 2);
+        Assert.Equal(compacted, records);
+        Assert.Empty(Directory.GetFiles(directory.Path, "*.cleaned"));
+    }
+
+    [Fact]
+    public async Task ACompactedTopicReadByConfluentHoldsTheLatestValueOfEveryKeyAfterARestart()
+    {
+        using var directory = new TemporaryDirectory();
+        var topic = BrokerFixture.UniqueTopic("compacted");
+        long highWatermark;
+        await using (var broker = await PersistenceTests.StartAsync(directory))
+        {
+            await PersistenceTests.CreateTopicAsync(broker, topic, partitions: 1, new() { ["cleanup.policy"] = "compact", ["segment.bytes"] = "1024" });
+            var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 5, BatchNumMessages = 10, CompressionType = CompressionType.Gzip };
+            using (var producer = new ProducerBuilder<string, string>(config).Build())
+            {
+                for (var version = 0; version < 50; version++)
+                {
+                    for (var key = 0; key < 10; key++)
+                    {
+                        producer.Produce(topic, new Message<string, string> { Key = "sensor-" + key, Value = $"sensor-{key} window {version}" });
+                    }
+                }
+
+                Assert.Equal(0, producer.Flush(s_timeout));
+            }
+
+            broker.CleanLogsNow();
+            highWatermark = broker.State.Topics.Find(topic)!.Partitions[0].HighWatermark;
+        }
+
+        await using (var restarted = await PersistenceTests.StartAsync(directory))
+        {
+            var results = KeyedBatches.ConsumeAll(restarted.BootstrapServers, topic, highWatermark);
+            var latest = results.GroupBy(r => r.Message.Key).ToDictionary(g => g.Key, g => g.Last().Message.Value);
+
+            Assert.Equal(500, highWatermark);
+            Assert.InRange(results.Count, 10, 250);
+            Assert.Equal(results.Select(r => r.Offset.Value).Order(), results.Select(r => r.Offset.Value));
+            Assert.Equal(Enumerable.Range(0, 10).Select(key => $"sensor-{key} window 49"), Enumerable.Range(0, 10).Select(key => latest["sensor-" + key]));
+        }
+    }
+}
