@@ -8,7 +8,7 @@ namespace SensorAspire.Benchmarks;
 /// `storage`: the broker benchmark's produce and consume of 1,000,000 x 100 B, in memory and then with a data
 /// directory (target: on disk >= 50% of in-memory throughput), then 10,000,000 messages into a broker with
 /// retention.bytes set and a data directory (target: memory and disk bounded by the retention, not the message count).
-/// Usage: storage [messages] [retained messages] (defaults 1,000,000 and 10,000,000).
+/// Usage: storage [messages] [retained messages] (defaults 1,000,000 and 10,000,000; 0 messages skips the throughput part).
 /// </summary>
 internal static class StorageBenchmark
 {
@@ -22,11 +22,23 @@ internal static class StorageBenchmark
         var root = Directory.CreateTempSubdirectory("embedded-kafka-bench-").FullName;
         try
         {
-            var (memoryProduce, memoryConsume) = await ThroughputAsync(new EmbeddedKafkaOptions(), count);
-            Console.WriteLine($"in memory:      produce {memoryProduce:N0} msg/s, consume {memoryConsume:N0} msg/s");
-            var (diskProduce, diskConsume) = await ThroughputAsync(new EmbeddedKafkaOptions { DataDirectory = Path.Combine(root, "throughput") }, count);
-            Console.WriteLine($"data directory: produce {diskProduce:N0} msg/s ({diskProduce / memoryProduce:P0} of in memory), consume {diskConsume:N0} msg/s ({diskConsume / memoryConsume:P0})   (target >= 50%)");
-            Console.WriteLine($"  load average {BrokerBenchmark.LoadAverage()}");
+            if (count > 0)
+            {
+                // Alternating runs, best of two each: the first run in a process pays for JIT, and the machine is shared.
+                double memoryProduce = 0, memoryConsume = 0, diskProduce = 0, diskConsume = 0;
+                for (var round = 0; round < 2; round++)
+                {
+                    var memory = await ThroughputAsync(new EmbeddedKafkaOptions(), count);
+                    var disk = await ThroughputAsync(new EmbeddedKafkaOptions { DataDirectory = Path.Combine(root, "throughput" + round) }, count);
+                    Console.WriteLine($"  round {round + 1}: in memory {memory.Produce:N0} / {memory.Consume:N0} msg/s, data directory {disk.Produce:N0} / {disk.Consume:N0} msg/s (produce / consume)");
+                    (memoryProduce, memoryConsume) = (Math.Max(memoryProduce, memory.Produce), Math.Max(memoryConsume, memory.Consume));
+                    (diskProduce, diskConsume) = (Math.Max(diskProduce, disk.Produce), Math.Max(diskConsume, disk.Consume));
+                }
+
+                Console.WriteLine($"in memory:      produce {memoryProduce:N0} msg/s, consume {memoryConsume:N0} msg/s");
+                Console.WriteLine($"data directory: produce {diskProduce:N0} msg/s ({diskProduce / memoryProduce:P0} of in memory), consume {diskConsume:N0} msg/s ({diskConsume / memoryConsume:P0})   (target >= 50%)");
+                Console.WriteLine($"  load average {BrokerBenchmark.LoadAverage()}");
+            }
 
             await RetainedAsync(Path.Combine(root, "retention"), retainedCount);
             return 0;
@@ -48,6 +60,7 @@ internal static class StorageBenchmark
     /// <summary>Produces <paramref name="count"/> messages with retention.bytes 64 MiB, then reports heap, working set and disk use.</summary>
     private static async Task RetainedAsync(string dataDirectory, int count)
     {
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
         var options = new EmbeddedKafkaOptions { DataDirectory = dataDirectory, RetentionBytes = RetentionBytes, SegmentBytes = SegmentBytes };
         await using var broker = await EmbeddedKafkaBroker.StartAsync(options);
         var config = new ProducerConfig
@@ -94,7 +107,7 @@ internal static class StorageBenchmark
         var disk = new DirectoryInfo(dataDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(file => file.Length);
         using var process = Process.GetCurrentProcess();
         Console.WriteLine($"{count:N0} x 100 B with retention.bytes {RetentionBytes / (1024 * 1024)} MiB, segment.bytes {SegmentBytes / (1024 * 1024)} MiB, data directory: {count / elapsed:N0} msg/s");
-        Console.WriteLine($"  after: managed heap {heap / (1024 * 1024):N0} MiB (peak sampled {peakHeap / (1024 * 1024):N0} MiB), working set {process.WorkingSet64 / (1024 * 1024):N0} MiB, on disk {disk / (1024 * 1024):N0} MiB");
+        Console.WriteLine($"  after: managed heap {heap / (1024 * 1024):N0} MiB ({baseline / (1024 * 1024):N0} MiB before the run; peak sampled {peakHeap / (1024 * 1024):N0} MiB), working set {process.WorkingSet64 / (1024 * 1024):N0} MiB, on disk {disk / (1024 * 1024):N0} MiB");
         Console.WriteLine($"  (target: bounded by the retention, {RetentionBytes / (1024 * 1024)} MiB + one {SegmentBytes / (1024 * 1024)} MiB segment, not by the ~{count * 110L / (1024 * 1024):N0} MiB produced)");
     }
 }
