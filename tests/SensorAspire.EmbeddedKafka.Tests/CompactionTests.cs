@@ -82,6 +82,27 @@ public sealed class CompactionTests
     }
 
     [Fact]
+    public void AnIdempotentProducersLastBatchSurvivesCompactionSoItsSequenceContinuesAfterARestart()
+    {
+        using var directory = new TemporaryDirectory();
+        var config = PersistenceTests.Config(segmentBytes: 1, compact: true);
+        var log = new PartitionLog("t", 0, config, directory.Path);
+        log.Append(KeyedBatches.Build([("k", "v0")], producerId: 9000, baseSequence: 0));
+        log.Append(KeyedBatches.Build([("k", "v1")], producerId: 9000, baseSequence: 1));
+        log.Append(KeyedBatches.Single("k", "v2"));
+        log.Compact(wait: true);
+        log.Close();
+
+        var recovered = new PartitionLog("t", 0, config, directory.Path);
+        var next = recovered.Append(KeyedBatches.Build([("k", "v3")], producerId: 9000, baseSequence: 2));
+        var records = KeyedBatches.ReadAll(recovered);
+        recovered.Close();
+
+        Assert.Equal(((short)0, 3L), next);
+        Assert.Equal([1L, 2, 3], records.Select(r => r.Offset));
+    }
+
+    [Fact]
     public void ACompactionInterruptedBetweenRenamingAndDeletingIsResolvedOnRecovery()
     {
         using var directory = new TemporaryDirectory();

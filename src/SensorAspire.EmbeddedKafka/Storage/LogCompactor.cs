@@ -17,16 +17,26 @@ internal static class LogCompactor
     private const int Gzip = 1;
     private const int MaxDecompressedBytes = 256 * 1024 * 1024;
 
-    /// <summary>The latest offset of every key in the given batches (later batches override earlier ones).</summary>
-    public static Dictionary<byte[], long> LatestOffsets(IEnumerable<(LogSegment Segment, int BatchCount)> segments)
+    /// <summary>
+    /// The latest offset of every key in the given batches (later batches override earlier ones), and the base offset
+    /// of each idempotent producer's last batch.
+    /// </summary>
+    public static (Dictionary<byte[], long> Latest, Dictionary<long, long> LastBatchOfProducer) LatestOffsets(IEnumerable<(LogSegment Segment, int BatchCount)> segments)
     {
         var latest = new Dictionary<byte[], long>(ByteArrayComparer.Instance);
+        var lastBatchOfProducer = new Dictionary<long, long>();
         foreach (var (segment, batchCount) in segments)
         {
             for (var i = 0; i < batchCount; i++)
             {
                 var entry = segment.Entry(i);
-                if (Records(segment.Slice(entry.Position, entry.Length).Span) is not { } records || Parse(records) is not { } parsed)
+                var batch = segment.Slice(entry.Position, entry.Length).Span;
+                if (RecordBatch.ReadHeader(batch).ProducerId is var producerId and >= 0)
+                {
+                    lastBatchOfProducer[producerId] = entry.BaseOffset;
+                }
+
+                if (Records(batch) is not { } records || Parse(records) is not { } parsed)
                 {
                     continue;
                 }
@@ -41,22 +51,27 @@ internal static class LogCompactor
             }
         }
 
-        return latest;
+        return (latest, lastBatchOfProducer);
     }
 
     /// <summary>
     /// The batches of <paramref name="segment"/> that survive, each as stored bytes (unchanged or rebuilt). Records
     /// are dropped when a later record has the same key, when they have no key (Kafka refuses those on compacted
     /// topics), and when they are tombstones (null value) in a batch older than <paramref name="tombstoneLimitMs"/>.
+    /// An idempotent producer's last batch is kept whole, as Kafka keeps it: producer state is rebuilt from the log on
+    /// restart, and without it the producer's next sequence would look out of order.
     /// </summary>
-    public static List<(byte[] Bytes, BatchIndexEntry Entry)> Compact(LogSegment segment, Dictionary<byte[], long> latest, long tombstoneLimitMs)
+    public static List<(byte[] Bytes, BatchIndexEntry Entry)> Compact(
+        LogSegment segment, Dictionary<byte[], long> latest, Dictionary<long, long> lastBatchOfProducer, long tombstoneLimitMs)
     {
         var survivors = new List<(byte[], BatchIndexEntry)>();
         for (var i = 0; i < segment.BatchCount; i++)
         {
             var entry = segment.Entry(i);
             var batch = segment.Slice(entry.Position, entry.Length).Span;
-            if (Records(batch) is not { } records || Parse(records) is not { } all)
+            var isLastOfProducer = RecordBatch.ReadHeader(batch).ProducerId is var producerId and >= 0
+                && lastBatchOfProducer.GetValueOrDefault(producerId, -1) == entry.BaseOffset;
+            if (isLastOfProducer || Records(batch) is not { } records || Parse(records) is not { } all)
             {
                 survivors.Add((batch.ToArray(), entry));
                 continue;

@@ -273,10 +273,13 @@ internal sealed class PartitionLog
         return (ErrorCode.None, firstBase);
     }
 
-    /// <summary>Starts a new active segment (caller holds the lock). Full-size at once: a busy partition never copies while growing.</summary>
+    /// <summary>
+    /// Starts a new active segment (caller holds the lock). Allocated at full size up to 16 MiB, so a busy partition
+    /// never copies (and leaves no garbage) while growing; bigger segment.bytes values grow by doubling from there.
+    /// </summary>
     private LogSegment Roll(long baseOffset, int firstBatchLength)
     {
-        var segment = NewSegment(baseOffset, Math.Max(Math.Min(_config.SegmentBytes, 1024 * 1024), firstBatchLength));
+        var segment = NewSegment(baseOffset, Math.Max(Math.Min(_config.SegmentBytes, 16 * 1024 * 1024), firstBatchLength));
         _segments.Add(segment);
         return segment;
     }
@@ -389,12 +392,12 @@ internal sealed class PartitionLog
                 activeBatches = active.BatchCount;
             }
 
-            var latest = LogCompactor.LatestOffsets([.. closed.Select(segment => (segment, segment.BatchCount)), (active, activeBatches)]);
+            var (latest, lastBatchOfProducer) = LogCompactor.LatestOffsets([.. closed.Select(segment => (segment, segment.BatchCount)), (active, activeBatches)]);
             var tombstoneLimit = _time.GetUtcNow().ToUnixTimeMilliseconds() - _config.DeleteRetentionMs;
             var output = new List<LogSegment>();
             foreach (var original in closed)
             {
-                var survivors = LogCompactor.Compact(original, latest, tombstoneLimit);
+                var survivors = LogCompactor.Compact(original, latest, lastBatchOfProducer, tombstoneLimit);
                 var bytes = survivors.Sum(survivor => survivor.Bytes.Length);
                 if (output.Count == 0 || output[^1].Size + bytes > _config.SegmentBytes)
                 {
