@@ -1,8 +1,8 @@
 // DescribeConfigs (key 32), versions 0-1.
 //
 // Behaviour:
-// - Topic resources (type 2): every config set at creation (source DYNAMIC_TOPIC_CONFIG 1) plus Kafka's defaults for
-//   the rest (source DEFAULT_CONFIG 5, IsDefault in v0), filtered by ConfigurationKeys when given. Real entries, never
+// - Topic resources (type 2): every config set at creation (source DYNAMIC_TOPIC_CONFIG 1) plus the defaults for
+//   the rest (Kafka's, except segment.bytes, retention.bytes and retention.ms: the broker options) (source DEFAULT_CONFIG 5, IsDefault in v0), filtered by ConfigurationKeys when given. Real entries, never
 //   an empty list (librdkafka's read-modify-write AlterConfigs flows rely on them). Unknown topic: 3.
 // - Broker resources (type 4, our node id or empty name): a small set of broker defaults.
 // - IncludeSynonyms (v1): each entry lists itself as its only synonym.

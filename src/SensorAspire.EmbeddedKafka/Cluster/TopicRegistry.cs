@@ -112,11 +112,19 @@ internal sealed class TopicRegistry
 
             var id = Guid.NewGuid();
             var directory = _store?.DirectoryFor(name, id);
-            topic = new Topic(name, id, partitions, configs, logConfig, directory, _time);
-            if (_store is not null)
+            try
             {
-                // Written after the partition folders exist: a crash before this leaves a folder that start-up removes.
-                _store.Save(new TopicManifest(name, id, partitions, new Dictionary<string, string>(configs, StringComparer.Ordinal)), directory!);
+                topic = new Topic(name, id, partitions, configs, logConfig, directory, _time);
+                if (_store is not null)
+                {
+                    // Written after the partition folders exist: a crash before this leaves a folder that start-up removes.
+                    _store.Save(new TopicManifest(name, id, partitions, new Dictionary<string, string>(configs, StringComparer.Ordinal)), directory!);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                topic = null;
+                return ErrorCode.KafkaStorageError;
             }
 
             _byId[topic.Id] = topic;
@@ -125,8 +133,8 @@ internal sealed class TopicRegistry
         }
     }
 
-    /// <summary>Returns the existing topic or creates it (Metadata auto-create).</summary>
-    public Topic GetOrCreate(string name, int partitions)
+    /// <summary>Returns the existing topic or creates it (Metadata auto-create); null if it cannot be created (disk error).</summary>
+    public Topic? GetOrCreate(string name, int partitions)
     {
         if (_byName.TryGetValue(name, out var existing))
         {
@@ -134,7 +142,7 @@ internal sealed class TopicRegistry
         }
 
         TryCreate(name, partitions, null, validateOnly: false, out var topic);
-        return topic!;
+        return topic;
     }
 
     public bool TryDelete(string name, out Topic? topic)
