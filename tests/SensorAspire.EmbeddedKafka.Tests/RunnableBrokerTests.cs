@@ -64,7 +64,7 @@ public sealed class RunnableBrokerTests
         Assert.Equal((9093, "broker.local", false, 4), (options.Port, options.AdvertisedHost, options.AutoCreateTopics, options.DefaultPartitions));
     }
 
-    private static async Task<string> ReadBootstrapLineAsync(Process process)
+    internal static async Task<string> ReadBootstrapLineAsync(Process process)
     {
         while (await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask()
                    .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken) is { } line)
