@@ -49,6 +49,9 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>Default <c>retention.ms</c> (Kafka's <c>log.retention.ms</c>, 7 days); <see cref="Timeout.InfiniteTimeSpan"/> keeps data forever.</summary>
     public TimeSpan RetentionTime { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How often time retention and compaction run over every partition (Kafka's <c>log.retention.check.interval.ms</c> is 5 minutes).</summary>
-    public TimeSpan LogCleanupInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How often time retention and compaction run over every partition (Kafka's <c>log.retention.check.interval.ms</c>,
+    /// 5 minutes). Size retention does not wait for it (checked on every append), nor does compaction after a roll.
+    /// </summary>
+    public TimeSpan LogCleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

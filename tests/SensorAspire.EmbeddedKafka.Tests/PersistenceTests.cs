@@ -202,8 +202,9 @@ public sealed class PersistenceTests
         }
     }
 
-    internal static LogConfig Config(int segmentBytes, long retentionBytes = -1, long retentionMs = -1, bool compact = false, long deleteRetentionMs = LogConfig.DefaultDeleteRetentionMs) =>
-        new(segmentBytes, retentionBytes, retentionMs, Delete: !compact, Compact: compact, deleteRetentionMs, SyncWrites: false);
+    /// <summary>Log settings for tests; compaction runs only when the test calls it unless <paramref name="compactOnRoll"/>.</summary>
+    internal static LogConfig Config(int segmentBytes, long retentionBytes = -1, long retentionMs = -1, bool compact = false, long deleteRetentionMs = LogConfig.DefaultDeleteRetentionMs, bool compactOnRoll = false) =>
+        new(segmentBytes, retentionBytes, retentionMs, Delete: !compact, Compact: compact, deleteRetentionMs, SyncWrites: false) { CompactOnRoll = compactOnRoll };
 
     internal static Task<EmbeddedKafkaBroker> StartAsync(TemporaryDirectory directory, Action<EmbeddedKafkaOptions>? configure = null)
     {

@@ -164,7 +164,14 @@ internal sealed class TopicRegistry
 
         if (topic.Directory is { } directory)
         {
-            TopicStore.Delete(directory);
+            try
+            {
+                TopicStore.Delete(directory);
+            }
+            catch (IOException)
+            {
+                // A compaction finishing in the folder raced us; the manifest went first, so start-up removes the rest.
+            }
         }
 
         TopicDeleted?.Invoke(topic);

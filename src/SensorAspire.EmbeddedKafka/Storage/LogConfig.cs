@@ -16,6 +16,9 @@ internal sealed record LogConfig(
     long DeleteRetentionMs,
     bool SyncWrites)
 {
+    /// <summary>Start a background compaction when a segment rolls; tests that drive compaction themselves turn it off.</summary>
+    public bool CompactOnRoll { get; init; } = true;
+
     public const string SegmentBytesKey = "segment.bytes";
     public const string RetentionBytesKey = "retention.bytes";
     public const string RetentionMsKey = "retention.ms";

@@ -26,6 +26,8 @@ internal sealed class PartitionLog
     private List<FetchWaiter> _waiters = [];
     private long _logEndOffset;
     private long _size;
+    private long _cleanBytes;
+    private int _compactionRequests;
     private bool _closed;
 
     /// <param name="directory">The partition's directory in the data directory (recovered from if it holds segments), or null for memory only.</param>
@@ -177,6 +179,7 @@ internal sealed class PartitionLog
 
         long firstBase = -1;
         var rolled = false;
+        var compactDue = false;
         List<FetchWaiter>? toWake = null;
         List<LogSegment>? dropped = null;
         lock (_gate)
@@ -253,13 +256,21 @@ internal sealed class PartitionLog
             {
                 dropped = DropBySize();
             }
+
+            // Kafka's min.cleanable.dirty.ratio 0.5: compact once the closed segments written since the last
+            // compaction are at least as big as its output, so a log of unique keys is not rewritten on every roll.
+            var closedBytes = _size - _segments[^1].Size;
+            compactDue = _config is { Compact: true, CompactOnRoll: true } && closedBytes - Math.Min(_cleanBytes, closedBytes) >= Math.Min(_cleanBytes, closedBytes);
         }
 
         DeleteSegments(dropped);
-        if (rolled && _config.Compact)
+        if (rolled && compactDue)
         {
             // Compaction reads and rewrites closed segments off the lock; a roll is when there is something new to compact.
-            ThreadPool.UnsafeQueueUserWorkItem(static log => log.CompactInBackground(), this, preferLocal: false);
+            if (Interlocked.Increment(ref _compactionRequests) == 1)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static log => log.CompactInBackground(), this, preferLocal: false);
+            }
         }
 
         if (toWake is not null)
@@ -366,7 +377,7 @@ internal sealed class PartitionLog
     /// Compacts the closed segments (cleanup.policy compact): keys are collected from the whole log, survivors are
     /// written into new segments grouped from whole original segments (so an interrupted swap is recoverable), off
     /// the partition lock, and swapped in under it only if retention did not change the head meanwhile. With
-    /// <paramref name="wait"/> false a compaction already running makes this return at once. Returns whether it ran.
+    /// <paramref name="wait"/> false a compaction already running makes this return at once. Returns whether the log changed.
     /// </summary>
     public bool Compact(bool wait)
     {
@@ -410,6 +421,19 @@ internal sealed class PartitionLog
                 }
             }
 
+            var closedBytes = closed.Sum(segment => (long)segment.Size);
+            if (output.Count == closed.Count && output.Sum(segment => (long)segment.Size) == closedBytes)
+            {
+                // Nothing to drop and nothing to merge: keep the originals rather than swap in an identical copy.
+                DeleteSegments(output);
+                lock (_gate)
+                {
+                    _cleanBytes = closedBytes;
+                }
+
+                return false;
+            }
+
             return Swap(closed, output);
         }
         finally
@@ -418,17 +442,27 @@ internal sealed class PartitionLog
         }
     }
 
-    /// <summary>A compaction started by a roll: a failure (disk full, say) must not end the process; the next roll or cleaner tick retries.</summary>
+    /// <summary>
+    /// Compactions requested by rolls, one worker per partition: it runs again while rolls asked for more during a run,
+    /// so the end of a burst is compacted too. A failure (disk full, say) must not end the process; the next roll or
+    /// cleaner tick retries.
+    /// </summary>
     private void CompactInBackground()
     {
-        try
+        int seen;
+        do
         {
-            Compact(wait: false);
+            seen = Volatile.Read(ref _compactionRequests);
+            try
+            {
+                Compact(wait: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                BackgroundFailures++;
+            }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            BackgroundFailures++;
-        }
+        while (Interlocked.Add(ref _compactionRequests, -seen) > 0);
     }
 
     /// <summary>Background compactions that failed on I/O (they are retried on the next roll and by the cleaner).</summary>
@@ -481,6 +515,7 @@ internal sealed class PartitionLog
             _segments.RemoveRange(0, closed.Count);
             _segments.InsertRange(0, output);
             _size = _segments.Sum(segment => (long)segment.Size);
+            _cleanBytes = output.Sum(segment => (long)segment.Size);
             return true;
         }
     }
