@@ -202,6 +202,19 @@ public sealed class PersistenceTests
         }
     }
 
+    [Fact]
+    public async Task ASecondBrokerCannotOpenADataDirectoryInUseAndCanOnceTheFirstStops()
+    {
+        using var directory = new TemporaryDirectory();
+        var first = await StartAsync(directory);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(directory));
+        await first.DisposeAsync();
+        await using var second = await StartAsync(directory);
+
+        Assert.Contains("in use by another broker", error.Message);
+    }
+
     /// <summary>Log settings for tests; compaction runs only when the test calls it unless <paramref name="compactOnRoll"/>.</summary>
     internal static LogConfig Config(int segmentBytes, long retentionBytes = -1, long retentionMs = -1, bool compact = false, long deleteRetentionMs = LogConfig.DefaultDeleteRetentionMs, bool compactOnRoll = false) =>
         new(segmentBytes, retentionBytes, retentionMs, Delete: !compact, Compact: compact, deleteRetentionMs, SyncWrites: false) { CompactOnRoll = compactOnRoll };

@@ -15,6 +15,7 @@ internal sealed class BrokerState
 
     private readonly ConcurrentDictionary<Type, object> _components = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly FileStream? _directoryLock;
     private long _nextProducerId = 1000;
     private ApiRegistry? _apis;
 
@@ -24,6 +25,7 @@ internal sealed class BrokerState
         Options = options;
         LoggerFactory = loggerFactory;
         time ??= TimeProvider.System;
+        _directoryLock = LockDataDirectory(options.DataDirectory);
         ClusterId = LoadClusterId(options.DataDirectory);
         Topics = new TopicRegistry(options, time);
 
@@ -85,14 +87,13 @@ internal sealed class BrokerState
         var id = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         if (path is not null)
         {
-            Directory.CreateDirectory(dataDirectory!);
             File.WriteAllText(path, id);
         }
 
         return id;
     }
 
-    /// <summary>Disposes components once no connection is left to use them.</summary>
+    /// <summary>Disposes components once no connection is left to use them, then lets another broker use the data directory.</summary>
     public async ValueTask DisposeComponentsAsync()
     {
         foreach (var component in _components.Values)
@@ -101,6 +102,30 @@ internal sealed class BrokerState
             {
                 await disposable.DisposeAsync();
             }
+        }
+
+        _directoryLock?.Dispose();
+    }
+
+    /// <summary>
+    /// Two brokers writing the same files would corrupt them, so the data directory is locked for the broker's
+    /// lifetime (an exclusive lock on <c>PATH/.lock</c>; the OS releases it if the process dies).
+    /// </summary>
+    private static FileStream? LockDataDirectory(string? dataDirectory)
+    {
+        if (dataDirectory is null)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        try
+        {
+            return new FileStream(Path.Combine(dataDirectory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException($"EmbeddedKafkaOptions.DataDirectory '{dataDirectory}' is in use by another broker.", ex);
         }
     }
 }
