@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 using Confluent.Kafka;
 using SensorAspire.EmbeddedKafka.Storage;
@@ -19,8 +18,11 @@ internal static class KeyedBatches
 {
     public const long Timestamp = 1_700_000_000_000;
 
-    /// <summary>One batch with the given records; a null value is a tombstone.</summary>
-    public static byte[] Build(IReadOnlyList<(string? Key, string? Value)> records, long timestamp = Timestamp, bool gzip = false, long producerId = -1, int baseSequence = -1)
+    /// <summary>
+    /// One batch with the given records; a null value is a tombstone. <paramref name="codec"/> is the attributes'
+    /// compression (0-4); <paramref name="xerial"/> frames snappy the Java client's way.
+    /// </summary>
+    public static byte[] Build(IReadOnlyList<(string? Key, string? Value)> records, long timestamp = Timestamp, int codec = 0, long producerId = -1, int baseSequence = -1, bool xerial = false)
     {
         var body = new List<byte>();
         for (var i = 0; i < records.Count; i++)
@@ -35,22 +37,12 @@ internal static class KeyedBatches
             body.AddRange(record);
         }
 
-        var payload = body.ToArray();
-        if (gzip)
-        {
-            using var compressed = new MemoryStream();
-            using (var stream = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                stream.Write(payload);
-            }
-
-            payload = compressed.ToArray();
-        }
-
+        byte[] xerialHeader = [0x82, (byte)'S', (byte)'N', (byte)'A', (byte)'P', (byte)'P', (byte)'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1];
+        var payload = BatchCompression.Compress(codec, body.ToArray(), xerial ? xerialHeader : []);
         var batch = new byte[RecordBatch.HeaderSize + payload.Length];
         BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(8), batch.Length - 12);
         batch[16] = 2;
-        BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(21), (short)(gzip ? 1 : 0));
+        BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(21), (short)codec);
         BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(23), records.Count - 1);
         BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(27), timestamp);
         BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(35), timestamp);
@@ -80,14 +72,7 @@ internal static class KeyedBatches
             {
                 Assert.Equal(0, RecordBatch.TryParseStored(bytes.AsSpan(position), out var header, out var baseOffset));
                 var body = bytes.AsSpan(position + RecordBatch.HeaderSize, header.TotalSize - RecordBatch.HeaderSize).ToArray();
-                if (header.IsCompressed)
-                {
-                    using var input = new GZipStream(new MemoryStream(body), CompressionMode.Decompress);
-                    using var output = new MemoryStream();
-                    input.CopyTo(output);
-                    body = output.ToArray();
-                }
-
+                body = BatchCompression.Decompress(header.Attributes & 0x7, body) ?? throw new InvalidDataException("Stored batch does not decompress.");
                 var at = 0;
                 for (var i = 0; i < header.RecordCount; i++)
                 {
@@ -119,6 +104,7 @@ internal static class KeyedBatches
             EnableAutoCommit = false,
             FetchWaitMaxMs = 100,
             AutoOffsetReset = AutoOffsetReset.Earliest,
+            CheckCrcs = true, // rebuilt batches must carry a correct CRC
         };
         using var consumer = new ConsumerBuilder<string, string?>(config).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));

@@ -1,21 +1,17 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace SensorAspire.EmbeddedKafka.Storage;
 
 /// <summary>
 /// Log compaction (<c>cleanup.policy=compact</c>): keeps the latest record per key. Works on closed segments only
-/// (the active one is never touched, so the log end offset and appends are unaffected), reading keys in
-/// uncompressed and gzip batches. A batch with another codec (snappy, lz4, zstd) cannot be read here and is kept
-/// whole. A batch that loses records is rebuilt from the surviving records' bytes (their offset and timestamp deltas
+/// (the active one is never touched, so the log end offset and appends are unaffected), reading keys in batches of
+/// every codec (<see cref="BatchCompression"/>); a batch that does not decompress or parse is kept whole. A batch that loses records is rebuilt from the surviving records' bytes (their offset and timestamp deltas
 /// stay valid because base offset and base timestamp are kept), with a new record count, length and CRC; its last
 /// offset delta is kept, so offsets keep their gaps exactly as in Kafka.
 /// </summary>
 internal static class LogCompactor
 {
     private const int CompressionMask = 0x7;
-    private const int Gzip = 1;
-    private const int MaxDecompressedBytes = 256 * 1024 * 1024;
 
     /// <summary>
     /// The latest offset of every key in the given batches (later batches override earlier ones), and the base offset
@@ -94,51 +90,9 @@ internal static class LogCompactor
         return survivors;
     }
 
-    /// <summary>The batch's records section, decompressed when gzip; null for codecs we cannot read or data that does not decompress.</summary>
-    private static byte[]? Records(ReadOnlySpan<byte> batch)
-    {
-        try
-        {
-            return Decompress(batch);
-        }
-        catch (InvalidDataException)
-        {
-            return null;
-        }
-    }
-
-    private static byte[]? Decompress(ReadOnlySpan<byte> batch)
-    {
-        var codec = BinaryPrimitives.ReadInt16BigEndian(batch[21..]) & CompressionMask;
-        var body = batch[RecordBatch.HeaderSize..];
-        switch (codec)
-        {
-            case 0:
-                return body.ToArray();
-            case Gzip:
-                using (var input = new GZipStream(new MemoryStream(body.ToArray()), CompressionMode.Decompress))
-                using (var output = new MemoryStream())
-                {
-                    // Bounded, so a hostile "gzip bomb" batch is kept whole rather than inflated without limit.
-                    var buffer = new byte[81920];
-                    int read;
-                    while ((read = input.Read(buffer)) > 0)
-                    {
-                        if (output.Length + read > MaxDecompressedBytes)
-                        {
-                            return null;
-                        }
-
-                        output.Write(buffer, 0, read);
-                    }
-
-                    return output.ToArray();
-                }
-
-            default:
-                return null;
-        }
-    }
+    /// <summary>The batch's records section, decompressed; null when it cannot be (the batch is then kept whole).</summary>
+    private static byte[]? Records(ReadOnlySpan<byte> batch) =>
+        BatchCompression.Decompress(BinaryPrimitives.ReadInt16BigEndian(batch[21..]) & CompressionMask, batch[RecordBatch.HeaderSize..].ToArray());
 
     /// <summary>
     /// The records of a batch, or null when they do not parse: the CRC only proves the producer sent these bytes,
@@ -187,22 +141,11 @@ internal static class LogCompactor
         }
 
         var codec = BinaryPrimitives.ReadInt16BigEndian(original[21..]) & CompressionMask;
-        if (codec == Gzip)
-        {
-            var compressed = new MemoryStream();
-            using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                body.Position = 0;
-                body.CopyTo(gzip);
-            }
+        var payload = BatchCompression.Compress(codec, body.ToArray(), original[RecordBatch.HeaderSize..].ToArray());
 
-            body = compressed;
-        }
-
-        var rebuilt = new byte[RecordBatch.HeaderSize + body.Length];
+        var rebuilt = new byte[RecordBatch.HeaderSize + payload.Length];
         original[..RecordBatch.HeaderSize].CopyTo(rebuilt);
-        body.Position = 0;
-        body.ReadExactly(rebuilt.AsSpan(RecordBatch.HeaderSize));
+        payload.CopyTo(rebuilt, RecordBatch.HeaderSize);
         BinaryPrimitives.WriteInt32BigEndian(rebuilt.AsSpan(8), rebuilt.Length - RecordBatch.LogOverhead);
         BinaryPrimitives.WriteInt32BigEndian(rebuilt.AsSpan(57), kept.Count);
         BinaryPrimitives.WriteUInt32BigEndian(rebuilt.AsSpan(17), RecordBatch.Crc32C(rebuilt.AsSpan(21)));
