@@ -52,20 +52,27 @@ public sealed class PersistenceTests
         }
     }
 
-    [Fact]
-    public async Task TopicsKeepTheirIdsPartitionsAndConfigsAcrossARestart()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TopicsKeepTheirIdsPartitionsConfigsAndDataAcrossARestart(bool syncWrites)
     {
         using var directory = new TemporaryDirectory();
         var topic = BrokerFixture.UniqueTopic("persist-topic");
         Guid id;
-        await using (var broker = await StartAsync(directory))
+        List<string> produced;
+        await using (var broker = await StartAsync(directory, options => options.SyncWrites = syncWrites))
         {
             await CreateTopicAsync(broker, topic, partitions: 3, new() { ["retention.ms"] = "123456789", ["cleanup.policy"] = "compact,delete" });
             id = broker.State.Topics.Find(topic)!.Id;
+            produced = await ProduceAsync(broker, topic, "m", 30);
         }
 
-        await using (var broker = await StartAsync(directory))
+        await using (var broker = await StartAsync(directory, options => options.SyncWrites = syncWrites))
         {
+            var stored = broker.State.Topics.Find(topic)!.Partitions.SelectMany(KeyedBatches.ReadAll).Select(r => r.Value).Order();
+            Assert.Equal(produced.Order(), stored);
+
             using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
             var metadata = admin.GetMetadata(topic, s_timeout);
             var described = await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = topic }])
