@@ -88,6 +88,23 @@ public sealed class PersistenceTests
     }
 
     [Fact]
+    public async Task ATopicWithTheLongestLegalNameIsStoredAndRecovered()
+    {
+        using var directory = new TemporaryDirectory();
+        var topic = new string('t', 249);
+        await using (var broker = await StartAsync(directory))
+        {
+            await CreateTopicAsync(broker, topic, partitions: 1);
+            await ProduceAsync(broker, topic, "long", 3);
+        }
+
+        await using (var broker = await StartAsync(directory))
+        {
+            Assert.Equal(3, broker.State.Topics.Find(topic)!.Partitions[0].HighWatermark);
+        }
+    }
+
+    [Fact]
     public void TornSegmentTailIsCutOffAndAppendsContinueAfterTheLastWholeBatch()
     {
         using var directory = new TemporaryDirectory();

@@ -15,7 +15,8 @@ internal sealed class TopicStore(string dataDirectory)
 
     private readonly string _root = Path.Combine(dataDirectory, "topics");
 
-    public string DirectoryFor(string name, Guid id) => Path.Combine(_root, $"{name}-{id:N}");
+    /// <summary>Name and id; the id alone for names so long that the folder name would pass the file system's 255 bytes.</summary>
+    public string DirectoryFor(string name, Guid id) => Path.Combine(_root, name.Length <= 200 ? $"{name}-{id:N}" : $"{id:N}");
 
     /// <summary>Every topic found, with its folder; leftovers of interrupted creates and deletes are removed.</summary>
     public List<(TopicManifest Manifest, string Directory)> Load()

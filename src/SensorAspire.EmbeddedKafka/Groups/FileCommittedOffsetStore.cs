@@ -77,7 +77,8 @@ internal sealed class FileCommittedOffsetStore : ICommittedOffsetStore, IDisposa
             _journal.Flush(flushToDisk: true);
         }
 
-        if (++_journalEntries > Math.Max(MinimumEntriesBeforeRewrite, 4 * LiveCount()))
+        // LiveCount walks every group, so it is only asked once the journal is big enough to be worth rewriting.
+        if (++_journalEntries > MinimumEntriesBeforeRewrite && _journalEntries > 4 * LiveCount())
         {
             _journal.Dispose();
             _journal = Rewrite();
