@@ -105,6 +105,30 @@ public sealed class PersistenceTests
     }
 
     [Fact]
+    public void WithADataDirectoryOnlyTheActiveSegmentStaysInMemoryAndClosedOnesAreReadFromTheirFiles()
+    {
+        using var directory = new TemporaryDirectory();
+        var config = Config(segmentBytes: 1000);
+        var log = new PartitionLog("t", 0, config, directory.Path);
+        for (var i = 0; i < 300; i++)
+        {
+            log.Append(KeyedBatches.Single("k" + i, "value " + i));
+        }
+
+        var (size, resident, records) = (log.Size, log.ResidentBytes, KeyedBatches.ReadAll(log));
+        log.Close();
+        var recovered = new PartitionLog("t", 0, config, directory.Path);
+        var (recoveredResident, recoveredRecords) = (recovered.ResidentBytes, KeyedBatches.ReadAll(recovered));
+        recovered.Close();
+
+        Assert.True(size > 20_000);
+        Assert.InRange(resident, 1, 1000);
+        Assert.InRange(recoveredResident, 1, 1000);
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => "value " + i), records.Select(r => r.Value));
+        Assert.Equal(records, recoveredRecords);
+    }
+
+    [Fact]
     public void TornSegmentTailIsCutOffAndAppendsContinueAfterTheLastWholeBatch()
     {
         using var directory = new TemporaryDirectory();

@@ -23,10 +23,11 @@ internal static class LogCompactor
         var lastBatchOfProducer = new Dictionary<long, long>();
         foreach (var (segment, batchCount) in segments)
         {
+            var contents = Contents(segment, batchCount);
             for (var i = 0; i < batchCount; i++)
             {
                 var entry = segment.Entry(i);
-                var batch = segment.Slice(entry.Position, entry.Length).Span;
+                var batch = contents.Span.Slice(entry.Position, entry.Length);
                 if (RecordBatch.ReadHeader(batch).ProducerId is var producerId and >= 0)
                 {
                     lastBatchOfProducer[producerId] = entry.BaseOffset;
@@ -61,10 +62,11 @@ internal static class LogCompactor
         LogSegment segment, Dictionary<byte[], long> latest, Dictionary<long, long> lastBatchOfProducer, long tombstoneLimitMs)
     {
         var survivors = new List<(byte[], BatchIndexEntry)>();
+        var contents = Contents(segment, segment.BatchCount);
         for (var i = 0; i < segment.BatchCount; i++)
         {
             var entry = segment.Entry(i);
-            var batch = segment.Slice(entry.Position, entry.Length).Span;
+            var batch = contents.Span.Slice(entry.Position, entry.Length);
             var isLastOfProducer = RecordBatch.ReadHeader(batch).ProducerId is var producerId and >= 0
                 && lastBatchOfProducer.GetValueOrDefault(producerId, -1) == entry.BaseOffset;
             if (isLastOfProducer || Records(batch) is not { } records || Parse(records) is not { } all)
@@ -89,6 +91,10 @@ internal static class LogCompactor
 
         return survivors;
     }
+
+    /// <summary>The first <paramref name="batchCount"/> batches' bytes in one read (a released segment is read from its file once, not per batch).</summary>
+    private static ReadOnlyMemory<byte> Contents(LogSegment segment, int batchCount) =>
+        batchCount == 0 ? ReadOnlyMemory<byte>.Empty : segment.Slice(0, segment.Entry(batchCount - 1).Position + segment.Entry(batchCount - 1).Length);
 
     /// <summary>The batch's records section, decompressed; null when it cannot be (the batch is then kept whole).</summary>
     private static byte[]? Records(ReadOnlySpan<byte> batch) =>

@@ -6,13 +6,15 @@ namespace SensorAspire.EmbeddedKafka.Storage;
 /// released; growing the buffer copies, and slices of the old buffer stay valid.
 /// With a data directory the segment is also an append-only file holding exactly the same bytes: every append is
 /// written to the file (to the OS, one write call) before it is indexed, so a Produce is answered only once its
-/// batch has reached the OS. The memory buffer stays as a write-through cache that Fetch reads from.
+/// batch has reached the OS. While the segment is active the memory buffer is a write-through cache that Fetch
+/// reads from; once it is closed the buffer is released and reads go to the file (the OS page cache).
 /// </summary>
 internal sealed class LogSegment : IDisposable
 {
-    private byte[] _buffer;
+    private byte[]? _buffer;
     private BatchIndexEntry[] _index = new BatchIndexEntry[16];
     private FileStream? _file;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _handle;
 
     public LogSegment(long baseOffset, int initialCapacity, string? path = null)
     {
@@ -49,6 +51,9 @@ internal sealed class LogSegment : IDisposable
 
     public BatchIndexEntry Entry(int index) => _index[index];
 
+    /// <summary>Bytes held in memory: the buffer while active (or always without a file), none once released.</summary>
+    public int ResidentBytes => _buffer?.Length ?? 0;
+
     /// <summary>File name of a segment: its base offset, zero-padded so names sort like offsets (Kafka's layout).</summary>
     public static string FileName(long baseOffset) => $"{baseOffset:D20}.log";
 
@@ -69,6 +74,11 @@ internal sealed class LogSegment : IDisposable
 
     private Span<byte> Reserve(ReadOnlySpan<byte> batch)
     {
+        if (_buffer is null)
+        {
+            throw new InvalidOperationException("A released segment is closed: only the active segment takes appends.");
+        }
+
         if (_buffer.Length - Size < batch.Length)
         {
             Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Size + batch.Length));
@@ -118,7 +128,47 @@ internal sealed class LogSegment : IDisposable
         return low;
     }
 
-    public ReadOnlyMemory<byte> Slice(int position, int length) => _buffer.AsMemory(position, length);
+    /// <summary>
+    /// Stored bytes: a slice of the buffer (never copied), or for a released segment a fresh array read from the file.
+    /// Callers hold the partition lock or, like compaction, work on segments retention may delete meanwhile: a read of
+    /// a deleted segment throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public ReadOnlyMemory<byte> Slice(int position, int length)
+    {
+        if (_buffer is { } buffer)
+        {
+            return buffer.AsMemory(position, length);
+        }
+
+        var handle = _handle ?? throw new ObjectDisposedException(Path);
+        var bytes = new byte[length];
+        var read = 0;
+        while (read < length)
+        {
+            var n = RandomAccess.Read(handle, bytes.AsSpan(read), position + read);
+            if (n == 0)
+            {
+                throw new IOException($"Segment file {Path} is shorter than its index.");
+            }
+
+            read += n;
+        }
+
+        return bytes;
+    }
+
+    /// <summary>
+    /// A closed segment with a file gives up its memory copy; from now on reads go to the file. Without a file
+    /// (memory only) the buffer is the data and stays.
+    /// </summary>
+    public void Release()
+    {
+        if (_file is not null && _buffer is not null)
+        {
+            _handle = _file.SafeFileHandle;
+            _buffer = null;
+        }
+    }
 
     /// <summary>
     /// Reads a segment file back: every whole batch whose length and CRC check out, in order. A torn or corrupt tail
@@ -195,6 +245,7 @@ internal sealed class LogSegment : IDisposable
     {
         _file?.Dispose();
         _file = null;
+        _handle = null;
     }
 
     // bufferSize 0: every Write is one write call straight to the OS, nothing lingers in a managed buffer.

@@ -86,6 +86,18 @@ internal sealed class PartitionLog
         }
     }
 
+    /// <summary>Bytes of this log held in memory (with a data directory: the active segment's buffer only).</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _segments.Sum(segment => (long)segment.ResidentBytes);
+            }
+        }
+    }
+
     public int SegmentCount
     {
         get
@@ -144,6 +156,12 @@ internal sealed class PartitionLog
             for (var i = 0; i < segment.BatchCount; i++)
             {
                 RecoverProducer(segment.Entry(i), segment.Slice(segment.Entry(i).Position, RecordBatch.HeaderSize).Span);
+            }
+
+            // Only the active segment stays in memory; the others are read from their files.
+            if (segment != _segments[^1])
+            {
+                segment.Release();
             }
         }
     }
@@ -290,6 +308,7 @@ internal sealed class PartitionLog
     /// </summary>
     private LogSegment Roll(long baseOffset, int firstBatchLength)
     {
+        _segments[^1].Release();
         var segment = NewSegment(baseOffset, Math.Max(Math.Min(_config.SegmentBytes, 16 * 1024 * 1024), firstBatchLength));
         _segments.Add(segment);
         return segment;
@@ -457,8 +476,9 @@ internal sealed class PartitionLog
             {
                 Compact(wait: true);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
+                // ObjectDisposedException: retention deleted a segment this pass was reading; the next pass starts afresh.
                 BackgroundFailures++;
             }
         }
@@ -496,6 +516,7 @@ internal sealed class PartitionLog
                 if (_directory is not null)
                 {
                     segment.MoveTo(SegmentPath(segment.BaseOffset));
+                    segment.Release();
                 }
             }
 
