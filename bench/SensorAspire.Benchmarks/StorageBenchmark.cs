@@ -7,7 +7,8 @@ namespace SensorAspire.Benchmarks;
 /// <summary>
 /// `storage`: the broker benchmark's produce and consume of 1,000,000 x 100 B, in memory and then with a data
 /// directory (target: on disk >= 50% of in-memory throughput), then 10,000,000 messages into a broker with
-/// retention.bytes set and a data directory (target: memory and disk bounded by the retention, not the message count).
+/// retention.bytes set, memory only and then with a data directory (target: memory and disk bounded by the
+/// retention, not the message count).
 /// Usage: storage [messages] [retained messages] (defaults 1,000,000 and 10,000,000; 0 messages skips the throughput part).
 /// </summary>
 internal static class StorageBenchmark
@@ -40,6 +41,9 @@ internal static class StorageBenchmark
                 Console.WriteLine($"  load average {BrokerBenchmark.LoadAverage()}");
             }
 
+            // Memory only (retention bounds the heap), then with a data directory (retention bounds the disk, and only
+            // the active segment stays in memory).
+            await RetainedAsync(null, retainedCount);
             await RetainedAsync(Path.Combine(root, "retention"), retainedCount);
             return 0;
         }
@@ -58,7 +62,7 @@ internal static class StorageBenchmark
     }
 
     /// <summary>Produces <paramref name="count"/> messages with retention.bytes 64 MiB, then reports heap, working set and disk use.</summary>
-    private static async Task RetainedAsync(string dataDirectory, int count)
+    private static async Task RetainedAsync(string? dataDirectory, int count)
     {
         var baseline = GC.GetTotalMemory(forceFullCollection: true);
         var options = new EmbeddedKafkaOptions { DataDirectory = dataDirectory, RetentionBytes = RetentionBytes, SegmentBytes = SegmentBytes };
@@ -107,9 +111,9 @@ internal static class StorageBenchmark
 
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var heap = GC.GetTotalMemory(forceFullCollection: true);
-        var disk = new DirectoryInfo(dataDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(file => file.Length);
+        var disk = dataDirectory is null ? 0 : new DirectoryInfo(dataDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(file => file.Length);
         using var process = Process.GetCurrentProcess();
-        Console.WriteLine($"{count:N0} x 100 B with retention.bytes {RetentionBytes / (1024 * 1024)} MiB, segment.bytes {SegmentBytes / (1024 * 1024)} MiB, data directory: {count / elapsed:N0} msg/s");
+        Console.WriteLine($"{count:N0} x 100 B with retention.bytes {RetentionBytes / (1024 * 1024)} MiB, segment.bytes {SegmentBytes / (1024 * 1024)} MiB, {(dataDirectory is null ? "memory only" : "data directory")}: {count / elapsed:N0} msg/s");
         Console.WriteLine($"  after: managed heap {heap / (1024 * 1024):N0} MiB ({baseline / (1024 * 1024):N0} MiB before the run; largest live sample {peakLive / (1024 * 1024):N0} MiB), working set {process.WorkingSet64 / (1024 * 1024):N0} MiB, on disk {disk / (1024 * 1024):N0} MiB");
         Console.WriteLine($"  (target: bounded by the retention, {RetentionBytes / (1024 * 1024)} MiB + one {SegmentBytes / (1024 * 1024)} MiB segment, not by the ~{count * 110L / (1024 * 1024):N0} MiB produced)");
     }

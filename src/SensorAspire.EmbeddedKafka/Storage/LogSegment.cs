@@ -135,7 +135,8 @@ internal sealed class LogSegment : IDisposable
     /// </summary>
     public ReadOnlyMemory<byte> Slice(int position, int length)
     {
-        if (_buffer is { } buffer)
+        // Compaction reads the active segment off the lock, so it may race a roll's Release: the handle is published first.
+        if (Volatile.Read(ref _buffer) is { } buffer)
         {
             return buffer.AsMemory(position, length);
         }
@@ -166,7 +167,7 @@ internal sealed class LogSegment : IDisposable
         if (_file is not null && _buffer is not null)
         {
             _handle = _file.SafeFileHandle;
-            _buffer = null;
+            Volatile.Write(ref _buffer, null);
         }
     }
 
