@@ -1,0 +1,82 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SensorAspire.Chart.Windows;
+using SensorAspire.Contracts;
+
+namespace SensorAspire.Chart.Streaming;
+
+/// <summary>The chart's HTTP API: current windows, their live stream, and the page's settings.</summary>
+public static partial class ChartEndpoints
+{
+    /// <summary>SSE event type of a window update; the data is a <see cref="WindowUpdated"/> as JSON.</summary>
+    public const string WindowEventType = "window";
+
+    // Browsers wait this long before reconnecting after the stream ends (sent once, as the first event's "retry:").
+    private static readonly TimeSpan s_reconnectDelay = TimeSpan.FromSeconds(1);
+
+    public static RouteGroupBuilder MapChartEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api");
+        api.MapGet("/windows", GetWindows).WithName("GetWindows");
+        api.MapGet("/windows/stream", StreamWindows).WithName("StreamWindows");
+        api.MapGet("/settings", GetSettings).WithName("GetChartSettings");
+        return api;
+    }
+
+    private static Ok<IReadOnlyList<WindowUpdated>> GetWindows(WindowStore store) => TypedResults.Ok(store.Snapshot());
+
+    private static Ok<ChartPageSettings> GetSettings(IOptions<ChartOptions> options)
+        => TypedResults.Ok(new ChartPageSettings(options.Value.SensorsShown, "/api/windows/stream"));
+
+    private static ServerSentEventsResult<WindowUpdated> StreamWindows(
+        WindowStore store, ChartMetrics metrics, TimeProvider time, ILoggerFactory loggers, HttpContext context)
+        => TypedResults.ServerSentEvents(Stream(store, metrics, time, loggers.CreateLogger(typeof(ChartEndpoints)), context.RequestAborted));
+
+    /// <summary>The current window of every sensor, then each change as it arrives, coalesced per sensor.</summary>
+    internal static async IAsyncEnumerable<SseItem<WindowUpdated>> Stream(
+        WindowStore store, ChartMetrics metrics, TimeProvider time, ILogger logger, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Subscribe before taking the snapshot so no update falls between the two; a window may then come twice.
+        using var feed = store.Subscribe();
+        metrics.ClientConnected();
+        try
+        {
+            var first = true;
+            foreach (var window in store.Snapshot())
+            {
+                yield return Item(window, first);
+                first = false;
+            }
+
+            while (await feed.WaitAsync(cancellationToken))
+            {
+                while (feed.TryTake(out var window))
+                {
+                    if (window.Points.Count > 0)
+                    {
+                        metrics.RecordPush(window.Points[^1].Timestamp, time.GetUtcNow());
+                    }
+
+                    yield return Item(window, first);
+                    first = false;
+                }
+            }
+
+            // The client fell further behind than its buffer allows: end the response; the browser reconnects.
+            metrics.ClientDropped();
+            LogClientDropped(logger, feed.Capacity);
+        }
+        finally
+        {
+            metrics.ClientDisconnected();
+        }
+    }
+
+    private static SseItem<WindowUpdated> Item(WindowUpdated window, bool first)
+        => new(window, WindowEventType) { ReconnectionInterval = first ? s_reconnectDelay : null };
+
+    [LoggerMessage(30, LogLevel.Warning, "Disconnected an SSE client that fell more than {ClientBufferSize} sensors behind (Chart:ClientBufferSize)")]
+    private static partial void LogClientDropped(ILogger logger, int clientBufferSize);
+}

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using SensorAspire.Chart.Streaming;
+using SensorAspire.Contracts;
+
+namespace SensorAspire.Chart.Windows;
+
+/// <summary>The latest window of every sensor, and the SSE clients that want to hear about changes.</summary>
+public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<WindowStore> logger)
+{
+    private readonly ConcurrentDictionary<string, WindowUpdated> _windows = new(StringComparer.Ordinal);
+    private readonly Lock _subscribersLock = new();
+    // Copy-on-write so the consume loop broadcasts without taking a lock that connecting clients also take.
+    private ClientFeed[] _subscribers = [];
+    private int _capacityWarned;
+
+    public int Count => _windows.Count;
+
+    public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
+
+    /// <summary>Every sensor's latest window, ordered by sensor id.</summary>
+    public IReadOnlyList<WindowUpdated> Snapshot()
+        => [.. _windows.Values.OrderBy(w => w.SensorId, StringComparer.Ordinal)];
+
+    /// <summary>Stores a sensor's new window and offers it to every client; never waits on a client.</summary>
+    public void Apply(WindowUpdated window)
+    {
+        var maxSensors = options.Value.MaxSensors;
+        if (_windows.Count >= maxSensors && !_windows.ContainsKey(window.SensorId))
+        {
+            if (Interlocked.Exchange(ref _capacityWarned, 1) == 0)
+            {
+                LogSensorLimitReached(maxSensors, window.SensorId);
+            }
+
+            return;
+        }
+
+        _windows[window.SensorId] = window;
+        foreach (var feed in Volatile.Read(ref _subscribers))
+        {
+            feed.Offer(window);
+        }
+    }
+
+    /// <summary>Forgets a sensor (a tombstone on the compacted topic); pages drop it on their next reload.</summary>
+    public void Remove(string sensorId) => _windows.TryRemove(sensorId, out _);
+
+    /// <summary>Registers a client; dispose the feed to unregister. Subscribe before reading the snapshot so nothing is missed.</summary>
+    public ClientFeed Subscribe()
+    {
+        var feed = new ClientFeed(options.Value.ClientBufferSize, Unsubscribe);
+        lock (_subscribersLock)
+        {
+            _subscribers = [.. _subscribers, feed];
+        }
+
+        return feed;
+    }
+
+    private void Unsubscribe(ClientFeed feed)
+    {
+        lock (_subscribersLock)
+        {
+            _subscribers = Array.FindAll(_subscribers, f => f != feed);
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "The chart keeps at most {MaxSensors} sensors; ignoring {SensorId} and any further new sensors (Chart:MaxSensors)")]
+    private partial void LogSensorLimitReached(int maxSensors, string sensorId);
+}
