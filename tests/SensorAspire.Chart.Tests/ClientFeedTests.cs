@@ -1,0 +1,54 @@
+using SensorAspire.Chart.Streaming;
+using static SensorAspire.Chart.Tests.WindowProducer;
+
+namespace SensorAspire.Chart.Tests;
+
+public sealed class ClientFeedTests
+{
+    [Fact]
+    public void NewerWindowOfAWaitingSensorReplacesTheOlderOne()
+    {
+        using var feed = new ClientFeed(capacity: 4, _ => { });
+
+        feed.Offer(Window("temp1", 20));
+        feed.Offer(Window("temp2", 10));
+        feed.Offer(Window("temp1", 20, 21));
+
+        Assert.True(feed.TryTake(out var first));
+        Assert.Equal("temp1", first.SensorId);
+        Assert.Equal(2, first.Points.Count);
+        Assert.True(feed.TryTake(out var second));
+        Assert.Equal("temp2", second.SensorId);
+        Assert.False(feed.TryTake(out _));
+    }
+
+    [Fact]
+    public async Task ClientWithMoreWaitingSensorsThanItsBufferOverflowsAndGetsNothingMore()
+    {
+        using var feed = new ClientFeed(capacity: 2, _ => { });
+
+        Assert.True(feed.Offer(Window("a", 1)));
+        Assert.True(feed.Offer(Window("b", 1)));
+        Assert.True(feed.Offer(Window("c", 1)));
+
+        Assert.True(feed.Overflowed);
+        Assert.False(feed.Offer(Window("a", 2)));
+        Assert.False(feed.TryTake(out _));
+        Assert.False(await feed.WaitAsync(TestContext.Current.CancellationToken).AsTask()
+            .WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task OfferWakesAWaitingReader()
+    {
+        using var feed = new ClientFeed(capacity: 2, _ => { });
+        var waiting = feed.WaitAsync(TestContext.Current.CancellationToken).AsTask();
+        Assert.False(waiting.IsCompleted);
+
+        feed.Offer(Window("temp1", 20));
+
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+        Assert.True(feed.TryTake(out var window));
+        Assert.Equal("temp1", window.SensorId);
+    }
+}
