@@ -45,6 +45,9 @@ public static class ChartServiceCollectionExtensions
             BootstrapServers = bootstrapServers,
             ClientId = ChartTelemetry.Name,
             // No group: partitions are assigned by hand and nothing is committed (see WindowUpdatesConsumer).
+            // Confluent.Kafka insists on the key; librdkafka creates no group (and never looks for a coordinator)
+            // when it is empty.
+            GroupId = string.Empty,
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             // The aggregator creates the compacted topic; the chart must not create it with default settings.
