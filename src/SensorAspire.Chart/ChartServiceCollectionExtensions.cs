@@ -45,9 +45,9 @@ public static class ChartServiceCollectionExtensions
             BootstrapServers = bootstrapServers,
             ClientId = ChartTelemetry.Name,
             // No group: partitions are assigned by hand and nothing is committed (see WindowUpdatesConsumer).
-            // Confluent.Kafka insists on the key; librdkafka creates no group (and never looks for a coordinator)
-            // when it is empty.
-            GroupId = string.Empty,
+            // Confluent.Kafka's consumer cannot be built without a group id (it routes polling through librdkafka's
+            // group queue), but with Assign and no commits the group is never joined and no offsets are stored.
+            GroupId = "sensoraspire-chart-assign-only",
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             // The aggregator creates the compacted topic; the chart must not create it with default settings.
