@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Context.Propagation;
 using SensorAspire.Contracts;
 
 namespace SensorAspire.Chart.Windows;
@@ -161,11 +160,14 @@ internal sealed partial class WindowUpdatesConsumer(
     // Stand-in for the ServiceDefaults helper: a Consumer span that continues the producer's trace from the headers.
     private static Activity? StartProcessActivity(string topic, ConsumeResult<string?, byte[]?> result)
     {
-        var parent = Propagators.DefaultTextMapPropagator.Extract(default, result.Message.Headers, static (headers, key) =>
-            headers is not null && headers.TryGetLastBytes(key, out var value) ? [Encoding.UTF8.GetString(value)] : []);
-        ActivityLink[] links = parent.ActivityContext == default ? [] : [new ActivityLink(parent.ActivityContext)];
-        var activity = ChartTelemetry.ActivitySource.StartActivity(
-            ActivityKind.Consumer, parent.ActivityContext, links: links, name: $"process {topic}");
+        DistributedContextPropagator.Current.ExtractTraceIdAndState(result.Message.Headers, static (carrier, name, out value, out values) =>
+        {
+            values = null;
+            value = carrier is Headers headers && headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
+        }, out var traceParent, out var traceState);
+        ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
+        ActivityLink[] links = parent == default ? [] : [new ActivityLink(parent)];
+        var activity = ChartTelemetry.ActivitySource.StartActivity(ActivityKind.Consumer, parent, links: links, name: $"process {topic}");
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("messaging.system", "kafka");
