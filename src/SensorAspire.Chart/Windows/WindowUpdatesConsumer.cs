@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using SensorAspire.Contracts;
+using SensorAspire.ServiceDefaults;
 
 namespace SensorAspire.Chart.Windows;
 
@@ -16,7 +16,7 @@ namespace SensorAspire.Chart.Windows;
 /// That needs only the data-plane APIs (Metadata, ListOffsets, Fetch), no group coordinator.
 /// </remarks>
 internal sealed partial class WindowUpdatesConsumer(
-    ConsumerConfig consumerConfig,
+    IConsumer<string?, byte[]?> consumer,
     WindowStore store,
     WindowFeedStatus status,
     ChartMetrics metrics,
@@ -31,13 +31,10 @@ internal sealed partial class WindowUpdatesConsumer(
     {
         // Since .NET 10 the whole of ExecuteAsync runs on the thread pool, so the blocking loop does not hold up startup.
         var topic = options.Value.WindowTopic;
-        using var consumer = new ConsumerBuilder<string?, byte[]?>(consumerConfig)
-            .SetErrorHandler((_, error) => LogKafkaError(error.Code, error.Reason))
-            .Build();
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         HashSet<int> assigned = [];
         var nextPartitionCheck = DateTime.UtcNow;
-        LogStarting(topic, consumerConfig.BootstrapServers);
+        LogStarting(topic);
 
         try
         {
@@ -69,7 +66,7 @@ internal sealed partial class WindowUpdatesConsumer(
 
                 if (result?.Message is { } message)
                 {
-                    Handle(topic, result, message);
+                    Handle(result, message);
                 }
             }
         }
@@ -118,9 +115,10 @@ internal sealed partial class WindowUpdatesConsumer(
         LogPartitionsAssigned(topic, string.Join(',', added), assigned.Count);
     }
 
-    private void Handle(string topic, ConsumeResult<string?, byte[]?> result, Message<string?, byte[]?> message)
+    private void Handle(ConsumeResult<string?, byte[]?> result, Message<string?, byte[]?> message)
     {
-        using var activity = StartProcessActivity(topic, result);
+        // Continues the trace of the reading the aggregator applied last (the context is in the message headers).
+        using var activity = KafkaTelemetry.StartProcess(ChartTelemetry.ActivitySource, result, consumerGroup: null);
         status.MessageRead();
         metrics.WindowUpdateRead();
 
@@ -157,36 +155,24 @@ internal sealed partial class WindowUpdatesConsumer(
         store.Apply(window);
     }
 
-    // Stand-in for the ServiceDefaults helper: a Consumer span that continues the producer's trace from the headers.
-    private static Activity? StartProcessActivity(string topic, ConsumeResult<string?, byte[]?> result)
+    /// <summary>
+    /// Settings for <c>AddKafkaConsumer("kafka", ...)</c>: assign-only, nothing committed, no topic auto-creation.
+    /// </summary>
+    public static void ConfigureAssignOnly(KafkaConsumerSettings settings)
     {
-        DistributedContextPropagator.Current.ExtractTraceIdAndState(result.Message.Headers, static (carrier, name, out value, out values) =>
-        {
-            values = null;
-            value = carrier is Headers headers && headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
-        }, out var traceParent, out var traceState);
-        ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
-        ActivityLink[] links = parent == default ? [] : [new ActivityLink(parent)];
-        var activity = ChartTelemetry.ActivitySource.StartActivity(ActivityKind.Consumer, parent, links: links, name: $"process {topic}");
-        if (activity is { IsAllDataRequested: true })
-        {
-            activity.SetTag("messaging.system", "kafka");
-            activity.SetTag("messaging.operation.name", "process");
-            activity.SetTag("messaging.operation.type", "process");
-            activity.SetTag("messaging.destination.name", topic);
-            activity.SetTag("messaging.destination.partition.id", result.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            activity.SetTag("messaging.kafka.offset", result.Offset.Value);
-            if (result.Message.Key is { } key)
-            {
-                activity.SetTag("messaging.kafka.message.key", key);
-            }
-        }
-
-        return activity;
+        // Confluent.Kafka's consumer cannot be built without a group id (it routes polling through librdkafka's group
+        // queue), but with Assign and no commits the group is never joined and no offsets are stored.
+        settings.Config.GroupId ??= "sensoraspire-chart-assign-only";
+        settings.Config.EnableAutoCommit = false;
+        settings.Config.EnableAutoOffsetStore = false;
+        // The aggregator creates the compacted topic; the chart must not create it with default settings.
+        settings.Config.AllowAutoCreateTopics = false;
+        // Live chart: hand over fetched data quickly rather than waiting for bigger batches.
+        settings.Config.FetchWaitMaxMs ??= 100;
     }
 
-    [LoggerMessage(10, LogLevel.Information, "Reading window updates from {Topic} at {BootstrapServers}, every partition from the beginning")]
-    private partial void LogStarting(string topic, string bootstrapServers);
+    [LoggerMessage(10, LogLevel.Information, "Reading window updates from {Topic}, every partition from the beginning")]
+    private partial void LogStarting(string topic);
 
     [LoggerMessage(11, LogLevel.Information, "Assigned partitions {Partitions} of {Topic}; reading {PartitionCount} partition(s)")]
     private partial void LogPartitionsAssigned(string topic, string partitions, int partitionCount);
@@ -208,7 +194,4 @@ internal sealed partial class WindowUpdatesConsumer(
 
     [LoggerMessage(17, LogLevel.Trace, "Window of {SensorId} read at partition {Partition} offset {Offset}")]
     private partial void LogWindowRead(string sensorId, int partition, long offset);
-
-    [LoggerMessage(18, LogLevel.Debug, "Kafka client reported {ErrorCode}: {Reason}")]
-    private partial void LogKafkaError(ErrorCode errorCode, string reason);
 }
