@@ -1,1 +1,11 @@
-Console.WriteLine("usage: dotnet run -c Release --project bench/SensorAspire.Benchmarks -- <broker|window|pipeline|chart>");
+return args.FirstOrDefault() switch
+{
+    "chart" => await SensorAspire.Benchmarks.Chart.ChartBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.WriteLine("usage: dotnet run -c Release --project bench/SensorAspire.Benchmarks -- <broker|window|pipeline|chart>");
+    return 2;
+}
