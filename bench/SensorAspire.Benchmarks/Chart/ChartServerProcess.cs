@@ -22,14 +22,16 @@ internal sealed class ChartServerProcess : IAsyncDisposable
 
     public static ChartServerProcess Start(string bootstrapServers, string topic, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var dll = Path.Combine(RepositoryRoot(), "artifacts", "bin", "SensorAspire.Chart", "release", "SensorAspire.Chart.dll");
+        var root = RepositoryRoot();
+        var dll = Path.Combine(root, "artifacts", "bin", "SensorAspire.Chart", "release", "SensorAspire.Chart.dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException("Build the chart in Release first (the benchmark project references it).", dll);
         }
 
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+        var contentRoot = Path.Combine(root, "src", "SensorAspire.Chart");
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}", "--contentRoot", contentRoot])
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
