@@ -1,195 +1,60 @@
-using System.Diagnostics;
-using System.Net;
+using System.Globalization;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text.Json;
-using Confluent.Kafka;
 using SensorAspire.Contracts;
-using SensorAspire.EmbeddedKafka;
 
 namespace SensorAspire.Benchmarks.Chart;
 
 /// <summary>
-/// <c>chart</c>: SSE fan-out of the chart service. N clients (default 1,000) hold the stream open while window updates
-/// are produced to Kafka at a fixed rate (default 10/s, alternating temp1 and temp2); each client records the lag from
-/// the update's <c>publishedAt</c> (set just before producing) to the event arriving. Then one more client connects
-/// and stops reading, and the others' lag is measured again. The chart runs in its own process (Release build) so its
-/// working set is the server's alone.
+/// <c>chart [fanout|e2e] [options]</c>: the SSE fan-out benchmark, then reading produced → SSE event received through
+/// the aggregator (both by default).
 /// </summary>
-/// <remarks>Options: <c>--clients N</c>, <c>--rate N</c> (updates per second), <c>--seconds N</c> per phase.</remarks>
 internal static class ChartBenchmark
 {
-    private static readonly string[] s_sensors = ["temp1", "temp2"];
-
     public static async Task<int> RunAsync(string[] args)
     {
-        var clients = Option(args, "--clients", 1000);
-        var rate = Option(args, "--rate", 10);
-        var seconds = Option(args, "--seconds", 15);
-        ThreadPool.SetMinThreads(64, 64);
-
-        await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions { DefaultPartitions = 3 });
-        var topic = $"bench-windows-{Guid.NewGuid():N}";
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 0 }).Build();
-        var sequence = 0;
-        foreach (var id in s_sensors)
+        var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !char.IsDigit(a[0]));
+        var result = 0;
+        if (which is null or "fanout")
         {
-            await ProduceAsync(producer, topic, id, sequence++);
+            result |= await ChartFanOutBenchmark.RunAsync(args);
         }
 
-        await using var server = ChartServerProcess.Start(broker.BootstrapServers, topic);
-        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        if (which is null or "e2e")
         {
-            BaseAddress = server.BaseAddress,
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        await WaitForWindowsAsync(http, s_sensors.Length, TimeSpan.FromSeconds(30));
-        var idleMemory = server.SampleWorkingSet();
-
-        Console.WriteLine($"chart fan-out: {clients} SSE clients, {rate} window updates/s, {seconds} s per phase");
-        using var stop = new CancellationTokenSource();
-        var readers = Enumerable.Range(0, clients).Select(_ => new SseBenchClient(http, w => w.PublishedAt)).ToArray();
-        var connectWatch = Stopwatch.StartNew();
-        var running = readers.Select(r => r.RunAsync(s_sensors.Length, stop.Token)).ToArray();
-        await Task.WhenAll(readers.Select(r => r.SnapshotReceived)).WaitAsync(TimeSpan.FromSeconds(60));
-        Console.WriteLine($"  {clients} clients connected and received the initial windows in {connectWatch.ElapsedMilliseconds} ms");
-
-        using var produceStop = new CancellationTokenSource();
-        var producing = ProduceAtRateAsync(producer, topic, rate, () => sequence++, produceStop.Token);
-        long memoryWithClients = 0;
-
-        // Phase 1: everyone reads.
-        await MeasureAsync(readers, server, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(seconds), m => memoryWithClients = m);
-        var normal = LatencySamples.Merge(readers.Select(r => r.Lag));
-        Console.WriteLine($"  delivery lag, all clients reading:         {normal.Summary()}");
-
-        // Phase 2: one more client stops reading (tiny socket buffer so its connection really backs up).
-        using var stalled = await StartStalledClientAsync(server.BaseAddress);
-        foreach (var reader in readers)
-        {
-            reader.Lag.Clear();
+            result |= await ChartEndToEndBenchmark.RunAsync(args);
         }
 
-        long memoryWithStalled = 0;
-        await MeasureAsync(readers, server, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(seconds), m => memoryWithStalled = m);
-        var withStalled = LatencySamples.Merge(readers.Select(r => r.Lag));
-        Console.WriteLine($"  delivery lag, one client stopped reading:  {withStalled.Summary()}");
-
-        await produceStop.CancelAsync();
-        await producing;
-        await stop.CancelAsync();
-        await Task.WhenAll(running);
-
-        var expected = (long)rate * seconds * clients;
-        Console.WriteLine($"  events per phase: expected ~{expected}, measured {normal.Count} and {withStalled.Count}");
-        Console.WriteLine($"  server working set: idle {Mb(idleMemory)}, with {clients} clients {Mb(memoryWithClients)}, " +
-            $"with the stalled client {Mb(memoryWithStalled)}, peak {Mb(server.PeakWorkingSet)}");
-        var p99 = normal.Percentile(99);
-        Console.WriteLine($"  target: p99 <= 100 ms -> {(p99 <= 100 ? "met" : "NOT met")} ({p99:F1} ms); " +
-            $"stalled client changes p99 by {withStalled.Percentile(99) - p99:+0.0;-0.0} ms");
-        return 0;
+        return result;
     }
 
-    private static async Task MeasureAsync(
-        SseBenchClient[] readers, ChartServerProcess server, TimeSpan warmup, TimeSpan duration, Action<long> memory)
+    internal static int Option(string[] args, string name, int fallback)
     {
-        await Task.Delay(warmup); // settle after a change of phase; not a synchronisation
-        foreach (var reader in readers)
-        {
-            reader.Recording = true;
-        }
-
-        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        var end = DateTime.UtcNow + duration;
-        while (DateTime.UtcNow < end && await tick.WaitForNextTickAsync())
-        {
-            memory(server.SampleWorkingSet());
-        }
-
-        foreach (var reader in readers)
-        {
-            reader.Recording = false;
-        }
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private static async Task ProduceAtRateAsync(
-        IProducer<string, byte[]> producer, string topic, int rate, Func<int> next, CancellationToken cancellationToken)
+    /// <summary>Polls the chart's JSON endpoint (another process: there is no event to await), bounded by <paramref name="timeout"/>.</summary>
+    internal static async Task<bool> WaitForWindowsAsync(HttpClient http, int count, TimeSpan timeout)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / rate));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                var n = next();
-                await ProduceAsync(producer, topic, s_sensors[n % s_sensors.Length], n);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private static Task ProduceAsync(IProducer<string, byte[]> producer, string topic, string sensorId, int n)
-    {
-        // A full window of 12 points, as the aggregator publishes it.
-        var now = DateTimeOffset.UtcNow;
-        var points = Enumerable.Range(0, 12).Select(i => new WindowPoint(now.AddSeconds(2 * (i - 11)), 20 + ((n + i) % 19))).ToArray();
-        var values = points.Select(p => p.Value).ToArray();
-        var window = new WindowUpdated(sensorId, points, new WindowStats(12, values.Min(), values.Max(), values.Average(), values[^1]),
-            new SourcePosition(TopicNames.Readings, 0, n), DateTimeOffset.UtcNow);
-        return producer.ProduceAsync(topic, new Message<string, byte[]>
-        {
-            Key = sensorId,
-            Value = JsonSerializer.SerializeToUtf8Bytes(window, ContractsJsonContext.Default.WindowUpdated),
-        });
-    }
-
-    private static async Task<StalledClient> StartStalledClientAsync(Uri baseAddress)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 1024 };
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, baseAddress.Port));
-        var request = $"GET /api/windows/stream HTTP/1.1\r\nHost: {baseAddress.Authority}\r\nAccept: text/event-stream\r\n\r\n";
-        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(request));
-        return new StalledClient(socket); // never reads another byte
-    }
-
-    private static async Task WaitForWindowsAsync(HttpClient http, int count, TimeSpan timeout)
-    {
-        // The chart is another process with no event to await: poll its JSON endpoint, bounded.
         var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        while (DateTime.UtcNow < deadline)
         {
             try
             {
                 var windows = await http.GetFromJsonAsync("api/windows", ContractsJsonContext.Default.IReadOnlyListWindowUpdated);
                 if (windows?.Count >= count)
                 {
-                    return;
+                    return true;
                 }
             }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            catch (HttpRequestException)
             {
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new TimeoutException("The chart did not read the window topic in time.");
+                // Not listening yet.
             }
 
             await Task.Delay(100);
         }
-    }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static string Mb(long bytes) => $"{bytes / (1024.0 * 1024):F0} MB";
-
-    private sealed class StalledClient(Socket socket) : IDisposable
-    {
-        public void Dispose() => socket.Dispose();
+        return false;
     }
 }

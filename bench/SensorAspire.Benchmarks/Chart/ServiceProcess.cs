@@ -4,13 +4,13 @@ using System.Net.Sockets;
 
 namespace SensorAspire.Benchmarks.Chart;
 
-/// <summary>The chart service (Release build) in its own process, so its memory is measured apart from the clients'.</summary>
-internal sealed class ChartServerProcess : IAsyncDisposable
+/// <summary>One of our services (Release build) in its own process, so its memory is measured apart from the clients'.</summary>
+internal sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private long _peakWorkingSet;
 
-    private ChartServerProcess(Process process, Uri baseAddress)
+    private ServiceProcess(Process process, Uri baseAddress)
     {
         _process = process;
         BaseAddress = baseAddress;
@@ -20,17 +20,24 @@ internal sealed class ChartServerProcess : IAsyncDisposable
 
     public long PeakWorkingSet => Interlocked.Read(ref _peakWorkingSet);
 
-    public static ChartServerProcess Start(string bootstrapServers, string topic, IReadOnlyDictionary<string, string>? settings = null)
+    public static ServiceProcess StartChart(string bootstrapServers, string topic, IReadOnlyDictionary<string, string>? settings = null)
+        => StartService("SensorAspire.Chart", bootstrapServers, new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+        {
+            ["Chart__WindowTopic"] = topic,
+        });
+
+    /// <summary>Starts <paramref name="project"/>'s Release build from artifacts/bin with the given environment.</summary>
+    public static ServiceProcess StartService(string project, string bootstrapServers, IReadOnlyDictionary<string, string> settings)
     {
         var root = RepositoryRoot();
-        var dll = Path.Combine(root, "artifacts", "bin", "SensorAspire.Chart", "release", "SensorAspire.Chart.dll");
+        var dll = Path.Combine(root, "artifacts", "bin", project, "release", project + ".dll");
         if (!File.Exists(dll))
         {
-            throw new FileNotFoundException("Build the chart in Release first (the benchmark project references it).", dll);
+            throw new FileNotFoundException($"Build {project} in Release first (the benchmark project references it).", dll);
         }
 
         var port = FreePort();
-        var contentRoot = Path.Combine(root, "src", "SensorAspire.Chart");
+        var contentRoot = Path.Combine(root, "src", project);
         var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}", "--contentRoot", contentRoot])
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -40,19 +47,19 @@ internal sealed class ChartServerProcess : IAsyncDisposable
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__kafka"] = bootstrapServers;
-        start.Environment["Chart__WindowTopic"] = topic;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the chart.");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  chart: {e.Data}"); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  chart: {e.Data}"); };
+        var name = project.Replace("SensorAspire.", "", StringComparison.Ordinal).ToLowerInvariant();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  {name}: {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  {name}: {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ChartServerProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        return new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
     }
 
     /// <summary>Samples the server's working set (peak kept) and returns the current value in bytes.</summary>
