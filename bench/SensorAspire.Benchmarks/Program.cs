@@ -1,6 +1,8 @@
+using SensorAspire.Benchmarks.Chart;
+
 return args.FirstOrDefault() switch
 {
-    "chart" => await SensorAspire.Benchmarks.Chart.ChartBenchmark.RunAsync(args[1..]),
+    "chart" => await ChartBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
