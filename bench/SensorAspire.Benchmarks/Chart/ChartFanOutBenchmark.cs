@@ -67,6 +67,7 @@ internal static class ChartFanOutBenchmark
 
         // Phase 2: one more client stops reading (tiny socket buffer so its connection really backs up).
         using var stalled = await StartStalledClientAsync(server.BaseAddress);
+        var producedBeforeStall = Volatile.Read(ref sequence);
         foreach (var reader in readers)
         {
             reader.Lag.Clear();
@@ -79,9 +80,12 @@ internal static class ChartFanOutBenchmark
 
         await produceStop.CancelAsync();
         await producing;
-        var (stalledBytes, stalledClosed) = await stalled.DrainAsync(TimeSpan.FromSeconds(2));
-        Console.WriteLine($"  stalled client: {(stalledClosed ? "disconnected by the server" : "still connected")}, " +
-            $"{stalledBytes / 1024.0:F0} KiB waiting for it when it finally read");
+        var producedWhileStalled = Volatile.Read(ref sequence) - producedBeforeStall;
+        var (stalledBytes, stalledEvents, stalledClosed) = await stalled.DrainAsync(TimeSpan.FromSeconds(2));
+        // Fewer events than updates means the server's writer for it was blocked and coalesced what waited.
+        Console.WriteLine($"  stalled client: {(stalledClosed ? "disconnected by the server" : "still connected")}; when it finally read, " +
+            $"{stalledBytes / 1024.0:F0} KiB held {stalledEvents} events for {producedWhileStalled} updates " +
+            $"(+{s_sensors.Length} initial windows)");
         await stop.CancelAsync();
         await Task.WhenAll(running);
 
@@ -162,33 +166,41 @@ internal static class ChartFanOutBenchmark
 
     private sealed class StalledClient(Socket socket) : IDisposable
     {
-        /// <summary>Reads what the server had sent; reports whether it had closed the connection.</summary>
-        public async Task<(long Bytes, bool Closed)> DrainAsync(TimeSpan timeout)
+        private static readonly byte[] s_eventLine = "event: window"u8.ToArray();
+
+        /// <summary>Reads what the server had sent: bytes, window events, and whether it had closed the connection.</summary>
+        public async Task<(long Bytes, int Events, bool Closed)> DrainAsync(TimeSpan timeout)
         {
+            var received = new MemoryStream();
             var buffer = new byte[64 * 1024];
-            long total = 0;
+            var closed = false;
             using var cancel = new CancellationTokenSource(timeout);
             try
             {
-                while (true)
+                int read;
+                while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token)) > 0)
                 {
-                    var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token);
-                    if (read == 0)
-                    {
-                        return (total, true);
-                    }
-
-                    total += read;
+                    received.Write(buffer, 0, read);
                 }
+
+                closed = true;
             }
             catch (OperationCanceledException)
             {
-                return (total, false);
             }
             catch (SocketException)
             {
-                return (total, true);
+                closed = true;
             }
+
+            var events = 0;
+            var data = received.GetBuffer().AsSpan(0, (int)received.Length);
+            for (int at; (at = data.IndexOf(s_eventLine)) >= 0; data = data[(at + s_eventLine.Length)..])
+            {
+                events++;
+            }
+
+            return (received.Length, events, closed);
         }
 
         public void Dispose() => socket.Dispose();
