@@ -95,6 +95,54 @@ public sealed class ChartApiTests(BrokerFixture broker)
     }
 
     [Fact]
+    public async Task ClientThatStopsReadingIsDroppedOnceItFallsBehindItsBufferWhileOthersKeepReceiving()
+    {
+        // Enough distinct sensors (about 1 KiB each) to fill the stalled connection's socket and Kestrel buffers,
+        // so the server's writer for it blocks and more than ClientBufferSize sensors wait for it.
+        const int Sensors = 3000;
+        const int BatchSize = 50;
+        var topic = BrokerFixture.UniqueTopic("stall");
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        await producer.ProduceAsync(Window("temp1", 20));
+        await using var app = new ChartApp(broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Chart:MaxSensors"] = "5000",
+            ["Chart:ClientBufferSize"] = "100",
+        }).Start();
+        await app.WaitForWindowsAsync(w => w.Count == 1);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var store = app.Services.GetRequiredService<SensorAspire.Chart.Windows.WindowStore>();
+        using var stalled = await StalledClient.ConnectAsync(app.BaseAddress);
+        using var reading = app.CreateHttpClient();
+        using var readingResponse = await reading.GetAsync("api/windows/stream", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var events = SseParser.Create(await readingResponse.Content.ReadAsStreamAsync(cancellationToken))
+            .EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await NextWindowAsync(events);
+        await WaitUntilAsync(() => store.SubscriberCount == 2);
+
+        // Produced in batches paced by the reading client, so it never has more than a batch waiting.
+        var values = Enumerable.Range(0, 12).Select(i => 20.0 + i).ToArray();
+        for (var batch = 0; batch < Sensors / BatchSize; batch++)
+        {
+            var ids = Enumerable.Range(batch * BatchSize, BatchSize).Select(i => $"sensor-{i:D4}").ToArray();
+            foreach (var id in ids)
+            {
+                producer.Produce(Window(id, values));
+            }
+
+            producer.Flush();
+            await ReadUntilAsync(events, ids);
+        }
+
+        await WaitUntilAsync(() => store.SubscriberCount == 1);
+        await producer.ProduceAsync(Window("zz-last", 1));
+
+        // The reading client is the one still connected: it gets the next update.
+        await ReadUntilAsync(events, ["zz-last"]);
+        Assert.Equal(1, store.SubscriberCount);
+    }
+
+    [Fact]
     public async Task SettingsEndpointTellsThePageHowManySensorsToShow()
     {
         await using var app = new ChartApp(broker.BootstrapServers, BrokerFixture.UniqueTopic("settings"),
@@ -106,6 +154,15 @@ public sealed class ChartApiTests(BrokerFixture broker)
         Assert.Equal("""{"sensorsShown":3,"streamUrl":"/api/windows/stream"}""", json);
     }
 
+    private static async Task ReadUntilAsync(IAsyncEnumerator<SseItem<string>> events, IReadOnlyCollection<string> sensorIds)
+    {
+        var missing = new HashSet<string>(sensorIds);
+        while (missing.Count > 0)
+        {
+            missing.Remove((await NextWindowAsync(events)).SensorId);
+        }
+    }
+
     private static async Task<WindowUpdated> NextWindowAsync(IAsyncEnumerator<SseItem<string>> events)
     {
         Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(ChartAppExtensions.Timeout, TestContext.Current.CancellationToken));
@@ -114,6 +171,24 @@ public sealed class ChartApiTests(BrokerFixture broker)
         // The data is the WindowUpdated itself, not an SseItem wrapper (dotnet/aspnetcore#64183).
         Assert.StartsWith("""{"sensorId":""", item.Data, StringComparison.Ordinal);
         return JsonSerializer.Deserialize(item.Data, ContractsJsonContext.Default.WindowUpdated)!;
+    }
+
+    /// <summary>A raw connection with a tiny receive buffer that asks for the stream and never reads.</summary>
+    private sealed class StalledClient(System.Net.Sockets.Socket socket) : IDisposable
+    {
+        public static async Task<StalledClient> ConnectAsync(Uri baseAddress)
+        {
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+            {
+                ReceiveBufferSize = 1024,
+            };
+            await socket.ConnectAsync(baseAddress.Host, baseAddress.Port, TestContext.Current.CancellationToken);
+            await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(
+                $"GET /api/windows/stream HTTP/1.1\r\nHost: {baseAddress.Authority}\r\nAccept: text/event-stream\r\n\r\n"));
+            return new StalledClient(socket);
+        }
+
+        public void Dispose() => socket.Dispose();
     }
 
     // The server notices a closed connection on its own; there is no event to await, so poll with a bound.

@@ -41,6 +41,16 @@ public sealed class WindowProducer(string bootstrapServers, string topic) : IDis
         return await _producer.ProduceAsync(topic, message, TestContext.Current.CancellationToken);
     }
 
+    /// <summary>Queues a window without waiting for its delivery; <see cref="Flush"/> waits for all of them.</summary>
+    public void Produce(WindowUpdated window)
+        => _producer.Produce(topic, new Message<string, byte[]>
+        {
+            Key = window.SensorId,
+            Value = JsonSerializer.SerializeToUtf8Bytes(window, ContractsJsonContext.Default.WindowUpdated),
+        });
+
+    public void Flush() => _producer.Flush(TestContext.Current.CancellationToken);
+
     public void Dispose()
     {
         _producer.Flush(TimeSpan.FromSeconds(5));
