@@ -97,9 +97,10 @@ public sealed class ChartApiTests(BrokerFixture broker)
     [Fact]
     public async Task ClientThatStopsReadingIsDroppedOnceItFallsBehindItsBufferWhileOthersKeepReceiving()
     {
-        // Enough distinct sensors (about 1 KiB each) to fill the stalled connection's socket and Kestrel buffers,
-        // so the server's writer for it blocks and more than ClientBufferSize sensors wait for it.
-        const int Sensors = 3000;
+        // Enough data (2,000 sensors of 100 points, about 6 KiB each) to fill the stalled connection's socket buffers
+        // (Linux grows a send buffer up to 4 MiB) and Kestrel's, so the server's writer for it blocks and more than
+        // ClientBufferSize sensors wait for it.
+        const int Sensors = 2000;
         const int BatchSize = 50;
         var topic = BrokerFixture.UniqueTopic("stall");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
@@ -121,7 +122,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
         await WaitUntilAsync(() => store.SubscriberCount == 2);
 
         // Produced in batches paced by the reading client, so it never has more than a batch waiting.
-        var values = Enumerable.Range(0, 12).Select(i => 20.0 + i).ToArray();
+        var values = Enumerable.Range(0, 100).Select(i => 20.0 + (i * 0.125)).ToArray();
         for (var batch = 0; batch < Sensors / BatchSize; batch++)
         {
             var ids = Enumerable.Range(batch * BatchSize, BatchSize).Select(i => $"sensor-{i:D4}").ToArray();
