@@ -23,16 +23,18 @@ public sealed class ClientFeedTests
     }
 
     [Fact]
-    public async Task ClientWithMoreWaitingSensorsThanItsBufferOverflowsAndGetsNothingMore()
+    public async Task ClientWithMoreWaitingSensorsThanItsBufferOverflowsOnceAndGetsNothingMore()
     {
-        using var feed = new ClientFeed(capacity: 2, _ => { });
+        var overflows = 0;
+        using var feed = new ClientFeed(capacity: 2, _ => { }, () => overflows++);
 
         Assert.True(feed.Offer(Window("a", 1)));
         Assert.True(feed.Offer(Window("b", 1)));
-        Assert.True(feed.Offer(Window("c", 1)));
+        Assert.False(feed.Offer(Window("c", 1)));
 
         Assert.True(feed.Overflowed);
         Assert.False(feed.Offer(Window("a", 2)));
+        Assert.Equal(1, overflows);
         Assert.False(feed.TryTake(out _));
         Assert.False(await feed.WaitAsync(TestContext.Current.CancellationToken).AsTask()
             .WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));

@@ -32,14 +32,27 @@ public static partial class ChartEndpoints
 
     private static ServerSentEventsResult<WindowUpdated> StreamWindows(
         WindowStore store, ChartMetrics metrics, TimeProvider time, ILoggerFactory loggers, HttpContext context)
-        => TypedResults.ServerSentEvents(Stream(store, metrics, time, loggers.CreateLogger(typeof(ChartEndpoints)), context.RequestAborted));
+    {
+        var logger = loggers.CreateLogger(typeof(ChartEndpoints));
+        var bufferSize = store.ClientBufferSize;
+        // A client further behind than its buffer is cut off: its writer may be stuck on a full socket, so ending the
+        // stream from the enumerator would never happen. The browser reconnects and starts from the current windows.
+        void Drop()
+        {
+            metrics.ClientDropped();
+            LogClientDropped(logger, bufferSize);
+            context.Abort();
+        }
+
+        return TypedResults.ServerSentEvents(Stream(store, metrics, time, Drop, context.RequestAborted));
+    }
 
     /// <summary>The current window of every sensor, then each change as it arrives, coalesced per sensor.</summary>
     internal static async IAsyncEnumerable<SseItem<WindowUpdated>> Stream(
-        WindowStore store, ChartMetrics metrics, TimeProvider time, ILogger logger, [EnumeratorCancellation] CancellationToken cancellationToken)
+        WindowStore store, ChartMetrics metrics, TimeProvider time, Action onOverflow, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Subscribe before taking the snapshot so no update falls between the two; a window may then come twice.
-        using var feed = store.Subscribe();
+        using var feed = store.Subscribe(onOverflow);
         metrics.ClientConnected();
         try
         {
@@ -63,10 +76,6 @@ public static partial class ChartEndpoints
                     first = false;
                 }
             }
-
-            // The client fell further behind than its buffer allows: end the response; the browser reconnects.
-            metrics.ClientDropped();
-            LogClientDropped(logger, feed.Capacity);
         }
         finally
         {

@@ -21,12 +21,14 @@ public sealed class ClientFeed : IDisposable
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly Action<ClientFeed> _onDispose;
+    private readonly Action? _onOverflow;
     private bool _overflowed;
 
-    internal ClientFeed(int capacity, Action<ClientFeed> onDispose)
+    internal ClientFeed(int capacity, Action<ClientFeed> onDispose, Action? onOverflow = null)
     {
         Capacity = capacity;
         _onDispose = onDispose;
+        _onOverflow = onOverflow;
     }
 
     public int Capacity { get; }
@@ -43,9 +45,13 @@ public sealed class ClientFeed : IDisposable
         }
     }
 
-    /// <summary>Queues a window for the client without waiting; returns false if the client has overflowed.</summary>
+    /// <summary>
+    /// Queues a window for the client without waiting; returns false if the client has overflowed. The first overflow
+    /// calls the overflow callback (the endpoint aborts the connection: its writer may be stuck on a full socket).
+    /// </summary>
     public bool Offer(WindowUpdated window)
     {
+        var overflowedNow = false;
         lock (_lock)
         {
             if (_overflowed)
@@ -65,13 +71,19 @@ public sealed class ClientFeed : IDisposable
             else
             {
                 // Drop what is waiting now: the client is disconnected and reloads the current windows on reconnect.
-                _overflowed = true;
+                _overflowed = overflowedNow = true;
                 _pending.Clear();
                 _order.Clear();
             }
         }
 
         _signal.Writer.TryWrite(true);
+        if (overflowedNow)
+        {
+            _onOverflow?.Invoke();
+            return false;
+        }
+
         return true;
     }
 

@@ -18,6 +18,9 @@ public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<
 
     public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
 
+    /// <summary>How many sensors may wait for one client before it is dropped (<see cref="ChartOptions.ClientBufferSize"/>).</summary>
+    public int ClientBufferSize => options.Value.ClientBufferSize;
+
     /// <summary>Every sensor's latest window, ordered by sensor id.</summary>
     public IReadOnlyList<WindowUpdated> Snapshot()
         => [.. _windows.Values.OrderBy(w => w.SensorId, StringComparer.Ordinal)];
@@ -46,10 +49,13 @@ public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<
     /// <summary>Forgets a sensor (a tombstone on the compacted topic); pages drop it on their next reload.</summary>
     public void Remove(string sensorId) => _windows.TryRemove(sensorId, out _);
 
-    /// <summary>Registers a client; dispose the feed to unregister. Subscribe before reading the snapshot so nothing is missed.</summary>
-    public ClientFeed Subscribe()
+    /// <summary>
+    /// Registers a client; dispose the feed to unregister. Subscribe before reading the snapshot so nothing is missed.
+    /// <paramref name="onOverflow"/> runs once, on the Kafka consume loop, if the client falls too far behind.
+    /// </summary>
+    public ClientFeed Subscribe(Action? onOverflow = null)
     {
-        var feed = new ClientFeed(options.Value.ClientBufferSize, Unsubscribe);
+        var feed = new ClientFeed(options.Value.ClientBufferSize, Unsubscribe, onOverflow);
         lock (_subscribersLock)
         {
             _subscribers = [.. _subscribers, feed];
