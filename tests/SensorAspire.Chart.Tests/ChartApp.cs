@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -19,10 +20,12 @@ public sealed class ChartApp(string bootstrapServers, string topic, IReadOnlyDic
     /// <summary>Starts Kestrel on a free loopback port; the window consumer starts with it.</summary>
     public ChartApp Start()
     {
-        UseKestrel(0);
+        // Listen explicitly rather than UseKestrel(0): with a port, the factory rewrites the server addresses after
+        // start-up has begun, which races with minimal hosting's own start and fails now and then.
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        BaseAddress = new Uri(address + "/");
         return this;
     }
 
