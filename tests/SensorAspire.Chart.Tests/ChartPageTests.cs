@@ -60,6 +60,7 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
 
         Assert.Equal(0, await page.Locator("img").CountAsync());
         Assert.Empty(dialogs);
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("chart-markup-sensor.png"), FullPage = true });
         // Control: the same text parsed as HTML does fire a dialog, so the listener above would have caught it.
         await page.EvaluateAsync("markup => document.body.insertAdjacentHTML('beforeend', markup)", Markup);
         await dialogSeen.Task.WaitAsync(ChartAppExtensions.Timeout, TestContext.Current.CancellationToken);
