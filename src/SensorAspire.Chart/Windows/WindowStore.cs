@@ -29,7 +29,8 @@ public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<
     public void Apply(WindowUpdated window)
     {
         var maxSensors = options.Value.MaxSensors;
-        if (_windows.Count >= maxSensors && !_windows.ContainsKey(window.SensorId))
+        // ContainsKey first: ConcurrentDictionary.Count takes every bucket lock.
+        if (!_windows.ContainsKey(window.SensorId) && _windows.Count >= maxSensors)
         {
             if (Interlocked.Exchange(ref _capacityWarned, 1) == 0)
             {
