@@ -35,6 +35,7 @@ public static class KafkaTelemetry
     /// Starts a <c>send {topic}</c> Producer span (child of <paramref name="parent"/>, or of <see cref="Activity.Current"/>
     /// when <paramref name="parent"/> is default) and writes its context into <paramref name="message"/>'s headers.
     /// Call <see cref="RecordDelivery"/> or <see cref="RecordError"/> when the delivery report arrives, then dispose.
+    /// The span does not become <see cref="Activity.Current"/>, because it usually ends on the delivery-report thread.
     /// </summary>
     /// <returns>The span, or null when nobody listens (the parent context is still propagated).</returns>
     public static Activity? StartSend<TKey, TValue>(
@@ -46,9 +47,15 @@ public static class KafkaTelemetry
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(message);
-        var activity = source.HasListeners()
-            ? source.StartActivity(s_sendNames.GetOrAdd(topic, static t => "send " + t), ActivityKind.Producer, parent, links: links)
-            : null;
+        Activity? activity = null;
+        if (source.HasListeners())
+        {
+            // The span ends in the delivery report, on another thread: it must not stay Activity.Current here, or the
+            // next send on this thread would become its child.
+            var previous = Activity.Current;
+            activity = source.StartActivity(s_sendNames.GetOrAdd(topic, static t => "send " + t), ActivityKind.Producer, parent, links: links);
+            Activity.Current = previous;
+        }
 
         if (activity is { IsAllDataRequested: true })
         {

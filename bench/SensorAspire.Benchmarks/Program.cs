@@ -1,7 +1,10 @@
+using SensorAspire.Benchmarks;
 using SensorAspire.Benchmarks.Chart;
 
 return args.FirstOrDefault() switch
 {
+    "window" => WindowBenchmark.Run(args[1..]),
+    "pipeline" => await PipelineBenchmark.RunAsync(args[1..]),
     "chart" => await ChartBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
