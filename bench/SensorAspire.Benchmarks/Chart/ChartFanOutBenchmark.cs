@@ -111,9 +111,9 @@ internal static class ChartFanOutBenchmark
             reader.Recording = true;
         }
 
+        // One memory sample a second for the whole measuring period.
         using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        var end = DateTime.UtcNow + duration;
-        while (DateTime.UtcNow < end && await tick.WaitForNextTickAsync())
+        for (var second = 0; second < duration.TotalSeconds && await tick.WaitForNextTickAsync(); second++)
         {
             memory(server.SampleWorkingSet());
         }
