@@ -49,6 +49,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
         await app.WaitForWindowsAsync(w => w.Count == 1);
         using var client = app.CreateHttpClient();
         var cancellationToken = TestContext.Current.CancellationToken;
+        using var pushLatency = PushLatencyRecorder.Listen(app);
 
         using var response = await client.GetAsync("api/windows/stream", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -64,6 +65,9 @@ public sealed class ChartApiTests(BrokerFixture broker)
         Assert.Equal(("temp1", 1), (initial.SensorId, initial.Points.Count));
         Assert.Equal(("temp2", 1), (second.SensorId, second.Points.Count));
         Assert.Equal(("temp1", 2), (third.SensorId, third.Points.Count));
+        // Live pushes (not the initial windows) record reading timestamp -> push; the test windows are hours old.
+        Assert.Equal(2, pushLatency.Values.Count);
+        Assert.All(pushLatency.Values, seconds => Assert.True(seconds > 60));
     }
 
     [Fact]

@@ -11,9 +11,10 @@ namespace SensorAspire.Chart.Windows;
 /// Reads the aggregator's compacted window topic from the beginning of every partition into <see cref="WindowStore"/>.
 /// </summary>
 /// <remarks>
-/// The partitions are assigned by hand, without a consumer group: every chart replica must see every sensor, and
-/// nothing is committed because a restart rebuilds the state from the compacted topic (the latest window per sensor).
-/// That needs only the data-plane APIs (Metadata, ListOffsets, Fetch), no group coordinator.
+/// The partitions are assigned by hand, without joining a consumer group: every chart replica must see every sensor,
+/// and nothing is committed because a restart rebuilds the state from the compacted topic (the latest window per
+/// sensor). Reading needs only the data-plane APIs (Metadata, ListOffsets, Fetch). Confluent.Kafka still requires a
+/// group id, so librdkafka looks up that group's coordinator in the background, but never joins or commits.
 /// </remarks>
 internal sealed partial class WindowUpdatesConsumer(
     IConsumer<string?, byte[]?> consumer,
