@@ -3,6 +3,9 @@ namespace SensorAspire.EmbeddedKafka;
 /// <summary>Settings of an <see cref="EmbeddedKafkaBroker"/>.</summary>
 public sealed class EmbeddedKafkaOptions
 {
+    /// <summary>Configuration section hosts bind these options from.</summary>
+    public const string SectionName = "EmbeddedKafka";
+
     /// <summary>TCP port on the loopback interface; 0 picks a free port.</summary>
     public int Port { get; set; }
 
@@ -18,6 +21,12 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>Lowest session timeout a group member may ask for (Kafka's default is 6 s).</summary>
     public TimeSpan MinSessionTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Where topics, logs and committed offsets are kept; null keeps everything in memory.</summary>
+    /// <summary>Largest request frame accepted; bigger ones close the connection before anything is allocated (Kafka: 100 MiB).</summary>
+    public int MaxRequestBytes { get; set; } = 100 * 1024 * 1024;
+
+    /// <summary>Where the broker logs; null logs nothing.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Where topics, logs and committed offsets are kept; null keeps everything in memory. Not used yet (issue 6): a warning is logged.</summary>
     public string? DataDirectory { get; set; }
 }

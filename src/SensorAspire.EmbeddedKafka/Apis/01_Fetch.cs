@@ -1,0 +1,174 @@
+// Fetch (key 1), versions 4-12.
+//
+// Behaviour:
+// - Per partition: whole stored batches starting with the batch that CONTAINS the fetch offset (it may start before
+//   it; clients skip the records below their position), in order, up to PartitionMaxBytes and the response MaxBytes,
+//   but always at least one batch for the first partition with data, even an oversized one (KIP-74).
+// - HighWatermark = LastStableOffset = log end offset (exact, clients detect end of partition with it);
+//   LogStartOffset = first retained offset; AbortedTransactions empty; PreferredReadReplica -1; Records empty, never null.
+// - Fetch offset beyond the end or before the start: OFFSET_OUT_OF_RANGE (1); unknown topic or partition: 3.
+//   CurrentLeaderEpoch (v9+) above ours (0): UNKNOWN_LEADER_EPOCH (75).
+// - Long-poll: when fewer than MinBytes are available and no partition has an error, the request parks on every
+//   requested partition and is woken by the next append to any of them (no sleep loop), or answers at MaxWaitMs,
+//   on topic deletion, or when the broker stops. Only this connection waits; others go on.
+// - Fetch sessions (v7+): always "no session": SessionId 0, ForgottenTopicsData ignored (librdkafka sends session 0).
+//
+// Not implemented: v13+ (topic ids in Fetch), read_committed filtering (no transactions), rack-aware replicas.
+
+using SensorAspire.EmbeddedKafka.Cluster;
+using SensorAspire.EmbeddedKafka.Protocol;
+using SensorAspire.EmbeddedKafka.Storage;
+
+namespace SensorAspire.EmbeddedKafka.Apis;
+
+internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, FetchResponse>
+{
+    public override short ApiKey => ApiMessageCatalog.Fetch;
+
+    public override short MinVersion => 4;
+
+    public override short MaxVersion => 12;
+
+    protected override ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
+    {
+        var marks = Marks(request);
+        var (response, bytes, hasError) = Build(request);
+        if (hasError || bytes >= Math.Max(1, request.MinBytes) || request.MaxWaitMs <= 0 || context.Aborted.IsCancellationRequested)
+        {
+            return new(response);
+        }
+
+        return LongPollAsync(context, request, marks);
+    }
+
+    /// <summary>
+    /// Parks until a partition grows past its mark, then answers if MinBytes is met (or MaxWait is over).
+    /// Marks are taken before each Build, so an append racing with the Build wakes the next wait instead of being
+    /// missed, and data that is there but short of MinBytes does not make the loop spin.
+    /// </summary>
+    private async ValueTask<FetchResponse?> LongPollAsync(RequestContext context, FetchRequest request, List<(PartitionLog? Partition, long Mark)> marks)
+    {
+        var deadline = Environment.TickCount64 + request.MaxWaitMs;
+        while (true)
+        {
+            var waiter = new FetchWaiter();
+            var parked = new List<PartitionLog>(marks.Count);
+            var grown = false;
+            foreach (var (partition, mark) in marks)
+            {
+                // A partition that vanished since the first look (topic deleted) must be answered now, not at MaxWait.
+                if (partition is not null && partition.AddWaiter(waiter, mark))
+                {
+                    parked.Add(partition);
+                }
+                else
+                {
+                    grown = true;
+                }
+            }
+
+            var remaining = deadline - Environment.TickCount64;
+            if (!grown && remaining > 0)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
+                timeout.CancelAfter(TimeSpan.FromMilliseconds(remaining));
+                await using (timeout.Token.UnsafeRegister(static w => ((FetchWaiter)w!).Wake(), waiter))
+                {
+                    await waiter.Task;
+                }
+            }
+
+            foreach (var partition in parked)
+            {
+                partition.RemoveWaiter(waiter);
+            }
+
+            marks = Marks(request);
+            var (response, bytes, hasError) = Build(request);
+            if (hasError || bytes >= Math.Max(1, request.MinBytes) || Environment.TickCount64 >= deadline || context.Aborted.IsCancellationRequested)
+            {
+                return response;
+            }
+        }
+    }
+
+    /// <summary>Per requested partition, the log end it must pass to be worth another look (at least the fetch offset).</summary>
+    private List<(PartitionLog? Partition, long Mark)> Marks(FetchRequest request)
+    {
+        var marks = new List<(PartitionLog?, long)>();
+        foreach (var topicRequest in request.Topics)
+        {
+            var topic = broker.Topics.Find(topicRequest.Topic);
+            foreach (var partitionRequest in topicRequest.Partitions)
+            {
+                var partition = topic?.Partition(partitionRequest.Partition);
+                marks.Add((partition, Math.Max(partitionRequest.FetchOffset, partition?.HighWatermark ?? 0)));
+            }
+        }
+
+        return marks;
+    }
+
+    private (FetchResponse Response, int Bytes, bool HasError) Build(FetchRequest request)
+    {
+        var response = new FetchResponse();
+        var total = 0;
+        var hasError = false;
+        var maxBytes = request.MaxBytes > 0 ? request.MaxBytes : int.MaxValue;
+        foreach (var topicRequest in request.Topics)
+        {
+            var topic = broker.Topics.Find(topicRequest.Topic);
+            var topicResponse = new FetchResponse.FetchableTopicResponse { Topic = topicRequest.Topic };
+            response.Responses.Add(topicResponse);
+            foreach (var partitionRequest in topicRequest.Partitions)
+            {
+                var partition = topic?.Partition(partitionRequest.Partition);
+                var data = new FetchResponse.PartitionData { PartitionIndex = partitionRequest.Partition, Records = RecordSet.Empty };
+                topicResponse.Partitions.Add(data);
+                if (partition is null)
+                {
+                    data.ErrorCode = ErrorCode.UnknownTopicOrPartition;
+                    data.HighWatermark = data.LastStableOffset = data.LogStartOffset = -1;
+                    hasError = true;
+                    continue;
+                }
+
+                var highWatermark = partition.HighWatermark;
+                data.HighWatermark = data.LastStableOffset = highWatermark;
+                data.LogStartOffset = partition.LogStartOffset;
+                if (partitionRequest.CurrentLeaderEpoch > PartitionLog.LeaderEpoch)
+                {
+                    data.ErrorCode = ErrorCode.UnknownLeaderEpoch;
+                    hasError = true;
+                    continue;
+                }
+
+                if (partitionRequest.FetchOffset == highWatermark)
+                {
+                    continue;
+                }
+
+                var slices = new List<ReadOnlyMemory<byte>>(1);
+                var limit = Math.Min(partitionRequest.PartitionMaxBytes, maxBytes - total);
+                var (error, bytes) = partition.Read(partitionRequest.FetchOffset, Math.Max(0, limit), atLeastOne: total == 0, slices);
+                if (error != ErrorCode.None)
+                {
+                    data.ErrorCode = error;
+                    hasError = true;
+                    continue;
+                }
+
+                data.HighWatermark = data.LastStableOffset = Math.Max(highWatermark, partition.HighWatermark);
+                data.Records = slices.Count switch
+                {
+                    0 => RecordSet.Empty,
+                    1 => new RecordSet(slices[0]),
+                    _ => new RecordSet(slices),
+                };
+                total += bytes;
+            }
+        }
+
+        return (response, total, hasError);
+    }
+}

@@ -1,0 +1,71 @@
+// JoinGroup (key 11), versions 0-5.
+//
+// Behaviour (GroupCoordinator and ClassicGroup hold the logic; this file only translates):
+// - Parks until the join phase completes: at once for the first member of an empty group (no initial rebalance
+//   delay), otherwise when every known member has rejoined or the rebalance timeout expires. Parking never blocks
+//   other connections; a closed connection or a stopping broker abandons the wait.
+// - v4+ with an empty MemberId: MEMBER_ID_REQUIRED (79) with a generated id, and the client rejoins with it (KIP-394).
+// - SessionTimeoutMs outside [EmbeddedKafkaOptions.MinSessionTimeout, 30 min]: INVALID_SESSION_TIMEOUT (26).
+// - Protocol chosen by vote among those every member supports; the leader (first member to join) gets every
+//   member's metadata for it, followers an empty list. ProtocolName is never null (librdkafka rejects that).
+// - v0 has no RebalanceTimeoutMs; as in Kafka the session timeout stands in for it.
+//
+// Not implemented: static membership (GroupInstanceId, KIP-345) answers UNSUPPORTED_VERSION (35), as Kafka did before
+// supporting it; v6+ (flexible, Reason, SkipAssignment), which librdkafka does not use.
+
+using SensorAspire.EmbeddedKafka.Cluster;
+using SensorAspire.EmbeddedKafka.Groups;
+using SensorAspire.EmbeddedKafka.Protocol;
+
+namespace SensorAspire.EmbeddedKafka.Apis;
+
+internal sealed class JoinGroupApi(BrokerState broker) : ApiHandler<JoinGroupRequest, JoinGroupResponse>
+{
+    private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
+
+    public override short ApiKey => ApiMessageCatalog.JoinGroup;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 5;
+
+    protected override async ValueTask<JoinGroupResponse?> HandleAsync(RequestContext context, JoinGroupRequest request)
+    {
+        var rebalanceTimeoutMs = context.ApiVersion >= 1 && request.RebalanceTimeoutMs > 0
+            ? request.RebalanceTimeoutMs
+            : request.SessionTimeoutMs;
+        var outcome = await _groups.JoinGroupAsync(new JoinGroupCommand(
+                request.GroupId,
+                request.MemberId,
+                request.GroupInstanceId,
+                context.ClientId ?? "",
+                context.ClientHost,
+                TimeSpan.FromMilliseconds(request.SessionTimeoutMs),
+                TimeSpan.FromMilliseconds(rebalanceTimeoutMs),
+                request.ProtocolType,
+                [.. request.Protocols.Select(protocol => new GroupProtocol(protocol.Name, protocol.Metadata))],
+                RequireKnownMemberId: context.ApiVersion >= 4))
+            .WaitAsync(context.Aborted);
+
+        var response = new JoinGroupResponse
+        {
+            ErrorCode = (short)outcome.Error,
+            GenerationId = outcome.GenerationId,
+            ProtocolType = outcome.ProtocolType,
+            ProtocolName = outcome.ProtocolName ?? "",
+            Leader = outcome.LeaderId,
+            MemberId = outcome.MemberId,
+        };
+        foreach (var member in outcome.Members)
+        {
+            response.Members.Add(new JoinGroupResponse.JoinGroupResponseMember
+            {
+                MemberId = member.MemberId,
+                GroupInstanceId = member.GroupInstanceId,
+                Metadata = member.Metadata,
+            });
+        }
+
+        return response;
+    }
+}

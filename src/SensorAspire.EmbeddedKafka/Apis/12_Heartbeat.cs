@@ -1,0 +1,29 @@
+// Heartbeat (key 12), versions 0-3.
+//
+// Behaviour:
+// - Resets the member's session timer. A member that sends none within its SessionTimeoutMs is removed by a timer
+//   (no polling) and the others rebalance.
+// - REBALANCE_IN_PROGRESS (27) while the group prepares a rebalance: this is how members learn they must rejoin.
+// - Unknown group or member UNKNOWN_MEMBER_ID (25); an older generation ILLEGAL_GENERATION (22).
+//
+// Not implemented: static membership (GroupInstanceId); v4 (flexible), which librdkafka does not use.
+
+using SensorAspire.EmbeddedKafka.Cluster;
+using SensorAspire.EmbeddedKafka.Groups;
+using SensorAspire.EmbeddedKafka.Protocol;
+
+namespace SensorAspire.EmbeddedKafka.Apis;
+
+internal sealed class HeartbeatApi(BrokerState broker) : ApiHandler<HeartbeatRequest, HeartbeatResponse>
+{
+    private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
+
+    public override short ApiKey => ApiMessageCatalog.Heartbeat;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 3;
+
+    protected override ValueTask<HeartbeatResponse?> HandleAsync(RequestContext context, HeartbeatRequest request) =>
+        new(new HeartbeatResponse { ErrorCode = (short)_groups.Heartbeat(request.GroupId, request.MemberId, request.GenerationId) });
+}

@@ -1,0 +1,44 @@
+// SyncGroup (key 14), versions 0-3.
+//
+// Behaviour:
+// - The leader's request carries every member's assignment; it moves the group to Stable and answers every member
+//   parked here. Followers that arrive first park until then; after it they get their stored assignment at once.
+// - A member the leader left out gets empty bytes, never a missing field (nisshi issue 679).
+// - Checks in Kafka's order: unknown member UNKNOWN_MEMBER_ID (25), wrong generation ILLEGAL_GENERATION (22),
+//   group rebalancing REBALANCE_IN_PROGRESS (27). A new rebalance answers parked followers with 27.
+// - If the leader's SyncGroup does not arrive within the rebalance timeout, members that never synced are removed.
+//
+// Not implemented: static membership (GroupInstanceId); v4+ (flexible; v5 ProtocolType/Name checks), which librdkafka
+// does not use.
+
+using SensorAspire.EmbeddedKafka.Cluster;
+using SensorAspire.EmbeddedKafka.Groups;
+using SensorAspire.EmbeddedKafka.Protocol;
+
+namespace SensorAspire.EmbeddedKafka.Apis;
+
+internal sealed class SyncGroupApi(BrokerState broker) : ApiHandler<SyncGroupRequest, SyncGroupResponse>
+{
+    private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
+
+    public override short ApiKey => ApiMessageCatalog.SyncGroup;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 3;
+
+    protected override async ValueTask<SyncGroupResponse?> HandleAsync(RequestContext context, SyncGroupRequest request)
+    {
+        var outcome = await _groups.SyncGroupAsync(new SyncGroupCommand(
+                request.GroupId,
+                request.GenerationId,
+                request.MemberId,
+                request.GroupInstanceId,
+                ProtocolType: null,
+                ProtocolName: null,
+                [.. request.Assignments.Select(assignment => new MemberAssignment(assignment.MemberId, assignment.Assignment))]))
+            .WaitAsync(context.Aborted);
+
+        return new SyncGroupResponse { ErrorCode = (short)outcome.Error, Assignment = outcome.Assignment };
+    }
+}

@@ -1,0 +1,76 @@
+// CreateTopics (key 19), versions 0-4.
+//
+// Behaviour:
+// - Synchronous: the topic exists when the response is sent (clients produce right after).
+// - Name must be 1-249 of [a-zA-Z0-9._-] and not "." or "..": INVALID_TOPIC_EXCEPTION (17). Existing name:
+//   TOPIC_ALREADY_EXISTS (36). NumPartitions -1 (v4) = EmbeddedKafkaOptions.DefaultPartitions; 0 or below -1:
+//   INVALID_PARTITIONS (37). Manual Assignments give the partition count.
+// - ReplicationFactor: -1 or any positive value is accepted and treated as 1 (a deliberate dev-broker leniency, so
+//   configs written for a 3-node cluster still work); 0 or below -1: INVALID_REPLICATION_FACTOR (38).
+// - Configs (cleanup.policy, retention.ms, ...) are stored as given and reported by DescribeConfigs; nothing acts on
+//   them yet (retention and compaction are issue 6). validateOnly (v1+) checks without creating.
+// - The broker is the controller (Metadata ControllerId), so AdminClient sends this to us.
+//
+// Not implemented: v5+ (returns configs in the response), config name/value validation.
+
+using SensorAspire.EmbeddedKafka.Cluster;
+using SensorAspire.EmbeddedKafka.Protocol;
+
+namespace SensorAspire.EmbeddedKafka.Apis;
+
+internal sealed class CreateTopicsApi(BrokerState broker) : ApiHandler<CreateTopicsRequest, CreateTopicsResponse>
+{
+    public override short ApiKey => ApiMessageCatalog.CreateTopics;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 4;
+
+    protected override ValueTask<CreateTopicsResponse?> HandleAsync(RequestContext context, CreateTopicsRequest request)
+    {
+        var response = new CreateTopicsResponse();
+        foreach (var creatable in request.Topics)
+        {
+            var error = Create(creatable, request.validateOnly);
+            response.Topics.Add(new CreateTopicsResponse.CreatableTopicResult
+            {
+                Name = creatable.Name,
+                ErrorCode = error,
+                ErrorMessage = error == ErrorCode.None ? null : Describe(error, creatable),
+            });
+        }
+
+        return new(response);
+    }
+
+    private short Create(CreateTopicsRequest.CreatableTopic creatable, bool validateOnly)
+    {
+        if (creatable.ReplicationFactor is 0 or < -1)
+        {
+            return ErrorCode.InvalidReplicationFactor;
+        }
+
+        var partitions = creatable.Assignments.Count > 0 ? creatable.Assignments.Count
+            : creatable.NumPartitions == -1 ? broker.Options.DefaultPartitions
+            : creatable.NumPartitions;
+        var configs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var config in creatable.Configs)
+        {
+            if (config.Value is not null)
+            {
+                configs[config.Name] = config.Value;
+            }
+        }
+
+        return broker.Topics.TryCreate(creatable.Name, partitions, configs, validateOnly, out _);
+    }
+
+    private static string Describe(short error, CreateTopicsRequest.CreatableTopic creatable) => error switch
+    {
+        ErrorCode.TopicAlreadyExists => $"Topic '{creatable.Name}' already exists.",
+        ErrorCode.InvalidTopicException => $"Topic name '{creatable.Name}' is illegal: use 1-249 of [a-zA-Z0-9._-].",
+        ErrorCode.InvalidPartitions => $"Number of partitions must be positive or -1, got {creatable.NumPartitions}.",
+        ErrorCode.InvalidReplicationFactor => $"Replication factor must be positive or -1, got {creatable.ReplicationFactor}.",
+        _ => $"Error {error}.",
+    };
+}

@@ -1,0 +1,7 @@
+namespace SensorAspire.EmbeddedKafka.Groups;
+
+/// <summary>The answer to a SyncGroup: this member's assignment, empty (never null) when it has none.</summary>
+internal sealed record SyncGroupOutcome(GroupErrorCode Error, string? ProtocolType, string? ProtocolName, byte[] Assignment)
+{
+    public static SyncGroupOutcome Failed(GroupErrorCode error) => new(error, null, null, []);
+}

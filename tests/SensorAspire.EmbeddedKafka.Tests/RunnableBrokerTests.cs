@@ -1,0 +1,80 @@
+using System.Diagnostics;
+
+namespace SensorAspire.EmbeddedKafka.Tests;
+
+/// <summary>The broker as a program: options, the printed bootstrap address, a clean stop on Ctrl+C (SIGINT).</summary>
+public sealed class RunnableBrokerTests
+{
+    [Fact]
+    public async Task RunnablePrintsItsAddressServesKcatAndStopsCleanlyOnInterrupt()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "SensorAspire.EmbeddedKafka.dll"), "--port", "0", "--default-partitions", "3" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        try
+        {
+            var line = await ReadBootstrapLineAsync(process);
+            var bootstrap = line["bootstrap servers: ".Length..];
+            var (exitCode, output, error) = await Kcat.RunAsync("", "-b", bootstrap, "-L", "-t", "runnable-auto", "-m", "5");
+
+            Assert.True(exitCode == 0, error);
+            Assert.Contains("with 3 partitions", output);
+
+            using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString()]))
+            {
+                await interrupt.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("--port", "70000", "invalid value '70000' for --port")]
+    [InlineData("--default-partitions", "0", "invalid value '0' for --default-partitions")]
+    [InlineData("--auto-create-topics", "maybe", "invalid value 'maybe' for --auto-create-topics")]
+    [InlineData("--colour", "blue", "unknown option --colour")]
+    public void BadOptionIsReportedByName(string name, string value, string expected)
+    {
+        var error = BrokerCommandLine.Parse([name, value], new EmbeddedKafkaOptions());
+
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
+    public void OptionsAreAppliedFromTheCommandLine()
+    {
+        var options = new EmbeddedKafkaOptions();
+
+        var error = BrokerCommandLine.Parse(["--port", "9093", "--advertised-host", "broker.local", "--auto-create-topics", "false", "--default-partitions", "4"], options);
+
+        Assert.Null(error);
+        Assert.Equal((9093, "broker.local", false, 4), (options.Port, options.AdvertisedHost, options.AutoCreateTopics, options.DefaultPartitions));
+    }
+
+    private static async Task<string> ReadBootstrapLineAsync(Process process)
+    {
+        while (await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask()
+                   .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken) is { } line)
+        {
+            if (line.StartsWith("bootstrap servers: ", StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+
+        throw new InvalidOperationException("The broker exited without printing its address: " + await process.StandardError.ReadToEndAsync());
+    }
+}
