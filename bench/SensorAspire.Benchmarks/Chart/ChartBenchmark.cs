@@ -27,6 +27,10 @@ internal static class ChartBenchmark
         return result;
     }
 
+    /// <summary>The machine's 1-minute load average (Linux), to read the latencies against; 2 cores here.</summary>
+    internal static string LoadAverage()
+        => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
     internal static int Option(string[] args, string name, int fallback)
     {
         var index = Array.IndexOf(args, name);

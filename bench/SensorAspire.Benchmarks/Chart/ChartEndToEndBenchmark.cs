@@ -83,7 +83,7 @@ internal static class ChartEndToEndBenchmark
 
         var lag = LatencySamples.Merge(readers.Select(r => r.Lag));
         Console.WriteLine($"  readings produced: {produced} in {seconds + 3} s");
-        Console.WriteLine($"  reading produced -> SSE event received: {lag.Summary()}");
+        Console.WriteLine($"  reading produced -> SSE event received: {lag.Summary()} (load average {ChartBenchmark.LoadAverage()})");
         var p99 = lag.Percentile(99);
         Console.WriteLine($"  target: p99 <= 250 ms -> {(p99 <= 250 ? "met" : "NOT met")} ({p99:F1} ms)");
         Console.WriteLine($"  working set at the end: aggregator {aggregator.SampleWorkingSet() / (1024 * 1024)} MB, chart {chart.SampleWorkingSet() / (1024 * 1024)} MB");

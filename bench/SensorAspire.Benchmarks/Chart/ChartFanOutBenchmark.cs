@@ -63,7 +63,7 @@ internal static class ChartFanOutBenchmark
         // Phase 1: everyone reads.
         await MeasureAsync(readers, server, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(seconds), m => memoryWithClients = m);
         var normal = LatencySamples.Merge(readers.Select(r => r.Lag));
-        Console.WriteLine($"  delivery lag, all clients reading:         {normal.Summary()}");
+        Console.WriteLine($"  delivery lag, all clients reading:         {normal.Summary()} (load average {ChartBenchmark.LoadAverage()})");
 
         // Phase 2: one more client stops reading (tiny socket buffer so its connection really backs up).
         using var stalled = await StartStalledClientAsync(server.BaseAddress);
@@ -79,7 +79,7 @@ internal static class ChartFanOutBenchmark
         long memoryWithStalled = 0;
         await MeasureAsync(readers, server, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(seconds), m => memoryWithStalled = m);
         var withStalled = LatencySamples.Merge(readers.Select(r => r.Lag));
-        Console.WriteLine($"  delivery lag, one client stopped reading:  {withStalled.Summary()}");
+        Console.WriteLine($"  delivery lag, one client stopped reading:  {withStalled.Summary()} (load average {ChartBenchmark.LoadAverage()})");
 
         await produceStop.CancelAsync();
         await producing;

@@ -30,7 +30,8 @@ public static partial class ChartEndpoints
     private static Ok<ChartPageSettings> GetSettings(IOptions<ChartOptions> options)
         => TypedResults.Ok(new ChartPageSettings(options.Value.SensorsShown, "/api/windows/stream"));
 
-    private static ServerSentEventsResult<WindowUpdated> StreamWindows(
+    // The data is each window's JSON, serialized once per update (WindowFrame) rather than once per client.
+    private static ServerSentEventsResult<string> StreamWindows(
         WindowStore store, ChartMetrics metrics, TimeProvider time, ILoggerFactory loggers, HttpContext context)
     {
         var logger = loggers.CreateLogger(typeof(ChartEndpoints));
@@ -48,7 +49,7 @@ public static partial class ChartEndpoints
     }
 
     /// <summary>The current window of every sensor, then each change as it arrives, coalesced per sensor.</summary>
-    internal static async IAsyncEnumerable<SseItem<WindowUpdated>> Stream(
+    internal static async IAsyncEnumerable<SseItem<string>> Stream(
         WindowStore store, ChartMetrics metrics, TimeProvider time, Action onOverflow, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Subscribe before taking the snapshot so no update falls between the two; a window may then come twice.
@@ -57,7 +58,7 @@ public static partial class ChartEndpoints
         try
         {
             var first = true;
-            foreach (var window in store.Snapshot())
+            foreach (var window in store.SnapshotFrames())
             {
                 yield return Item(window, first);
                 first = false;
@@ -67,9 +68,9 @@ public static partial class ChartEndpoints
             {
                 while (feed.TryTake(out var window))
                 {
-                    if (window.Points.Count > 0)
+                    if (window.Window.Points is [.., var newest])
                     {
-                        metrics.RecordPush(window.Points[^1].Timestamp, time.GetUtcNow());
+                        metrics.RecordPush(newest.Timestamp, time.GetUtcNow());
                     }
 
                     yield return Item(window, first);
@@ -83,8 +84,8 @@ public static partial class ChartEndpoints
         }
     }
 
-    private static SseItem<WindowUpdated> Item(WindowUpdated window, bool first)
-        => new(window, WindowEventType) { ReconnectionInterval = first ? s_reconnectDelay : null };
+    private static SseItem<string> Item(WindowFrame window, bool first)
+        => new(window.Json, WindowEventType) { ReconnectionInterval = first ? s_reconnectDelay : null };
 
     [LoggerMessage(30, LogLevel.Warning, "Disconnected an SSE client that fell more than {ClientBufferSize} sensors behind (Chart:ClientBufferSize)")]
     private static partial void LogClientDropped(ILogger logger, int clientBufferSize);

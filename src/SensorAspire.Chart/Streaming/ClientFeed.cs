@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using SensorAspire.Contracts;
 
 namespace SensorAspire.Chart.Streaming;
 
@@ -15,7 +14,7 @@ namespace SensorAspire.Chart.Streaming;
 public sealed class ClientFeed : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, WindowUpdated> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WindowFrame> _pending = new(StringComparer.Ordinal);
     private readonly Queue<string> _order = new();
     // One pending wake-up is enough: the reader drains everything that is waiting when it wakes.
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(
@@ -49,7 +48,7 @@ public sealed class ClientFeed : IDisposable
     /// Queues a window for the client without waiting; returns false if the client has overflowed. The first overflow
     /// calls the overflow callback (the endpoint aborts the connection: its writer may be stuck on a full socket).
     /// </summary>
-    public bool Offer(WindowUpdated window)
+    public bool Offer(WindowFrame window)
     {
         var overflowedNow = false;
         lock (_lock)
@@ -88,7 +87,7 @@ public sealed class ClientFeed : IDisposable
     }
 
     /// <summary>Takes the oldest waiting window, or returns false when nothing waits (or the client overflowed).</summary>
-    public bool TryTake(out WindowUpdated window)
+    public bool TryTake(out WindowFrame window)
     {
         lock (_lock)
         {

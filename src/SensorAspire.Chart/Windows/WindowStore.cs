@@ -8,7 +8,7 @@ namespace SensorAspire.Chart.Windows;
 /// <summary>The latest window of every sensor, and the SSE clients that want to hear about changes.</summary>
 public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<WindowStore> logger)
 {
-    private readonly ConcurrentDictionary<string, WindowUpdated> _windows = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, WindowFrame> _windows = new(StringComparer.Ordinal);
     private readonly Lock _subscribersLock = new();
     // Copy-on-write so the consume loop broadcasts without taking a lock that connecting clients also take.
     private ClientFeed[] _subscribers = [];
@@ -22,8 +22,11 @@ public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<
     public int ClientBufferSize => options.Value.ClientBufferSize;
 
     /// <summary>Every sensor's latest window, ordered by sensor id.</summary>
-    public IReadOnlyList<WindowUpdated> Snapshot()
-        => [.. _windows.Values.OrderBy(w => w.SensorId, StringComparer.Ordinal)];
+    public IReadOnlyList<WindowUpdated> Snapshot() => [.. SnapshotFrames().Select(f => f.Window)];
+
+    /// <summary>Every sensor's latest window with its JSON, ordered by sensor id.</summary>
+    public IReadOnlyList<WindowFrame> SnapshotFrames()
+        => [.. _windows.Values.OrderBy(f => f.SensorId, StringComparer.Ordinal)];
 
     /// <summary>Stores a sensor's new window and offers it to every client; never waits on a client.</summary>
     public void Apply(WindowUpdated window)
@@ -40,10 +43,11 @@ public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<
             return;
         }
 
-        _windows[window.SensorId] = window;
+        var frame = WindowFrame.Of(window);
+        _windows[window.SensorId] = frame;
         foreach (var feed in Volatile.Read(ref _subscribers))
         {
-            feed.Offer(window);
+            feed.Offer(frame);
         }
     }
 
