@@ -156,7 +156,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
 
         var json = await client.GetStringAsync("api/settings", TestContext.Current.CancellationToken);
 
-        Assert.Equal("""{"sensorsShown":3,"streamUrl":"/api/windows/stream"}""", json);
+        Assert.Equal("""{"sensorsShown":3}""", json);
     }
 
     private static async Task ReadUntilAsync(IAsyncEnumerator<SseItem<string>> events, IReadOnlyCollection<string> sensorIds)
