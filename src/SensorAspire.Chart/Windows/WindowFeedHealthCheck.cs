@@ -10,7 +10,7 @@ internal sealed class WindowFeedHealthCheck(WindowFeedStatus status, IOptions<Ch
     {
         var topic = options.Value.WindowTopic;
         return Task.FromResult(status.AssignedPartitions > 0
-            ? HealthCheckResult.Healthy($"Reading {status.AssignedPartitions} partition(s) of {topic}.")
+            ? HealthCheckResult.Healthy($"Reading {status.AssignedPartitions} partition(s) of {topic}; {status.MessagesRead} update(s) read.")
             : HealthCheckResult.Unhealthy($"Waiting for topic {topic} to exist (the aggregator creates it)."));
     }
 }
