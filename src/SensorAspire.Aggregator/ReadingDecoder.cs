@@ -98,6 +98,3 @@ internal static class ReadingDecoder
         return false;
     }
 }
-
-/// <summary>One reading ready for a window.</summary>
-internal readonly record struct DecodedReading(string SensorId, long UtcTicks, double Value);

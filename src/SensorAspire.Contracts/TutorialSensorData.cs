@@ -20,7 +20,8 @@ public static class TutorialSensorData
     /// <summary>The key the tutorial's producer sends with every message.</summary>
     public const string Key = "key";
 
-    private static readonly string[] s_formats = ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss"];
+    // Python writes exactly 6 fraction digits (or none); parsing also accepts 1-7 for hand-written lines.
+    private static readonly string[] s_formats = ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF"];
 
     /// <summary>Parses a UTF-8 message value; on failure <paramref name="error"/> says what is wrong.</summary>
     public static bool TryParse(ReadOnlySpan<byte> value, out DateTimeOffset timestamp, out double temp1, out double temp2, out string? error)

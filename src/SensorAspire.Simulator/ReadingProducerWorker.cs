@@ -25,6 +25,7 @@ internal sealed partial class ReadingProducerWorker(
     private readonly SimulatorOptions _options = options.Value;
     private readonly ValueGenerator _values = new(options.Value);
     private long _sent;
+    private Action<DeliveryReport<string, byte[]>>? _onDeliveredUntraced;
     private int _nextSensor;
 
     /// <summary>Readings handed to the producer so far.</summary>
@@ -113,7 +114,8 @@ internal sealed partial class ReadingProducerWorker(
         activity?.SetTag("sensor.id", reading.SensorId);
         try
         {
-            producer.Produce(_options.Topic, message, report => OnDelivered(report, activity));
+            // Unsampled readings (most of them under load) share one handler instead of a closure per message.
+            producer.Produce(_options.Topic, message, activity is null ? _onDeliveredUntraced ??= r => OnDelivered(r, null) : r => OnDelivered(r, activity));
         }
         catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
         {

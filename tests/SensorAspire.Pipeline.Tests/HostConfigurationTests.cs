@@ -15,6 +15,7 @@ public sealed class HostConfigurationTests
             ["ConnectionStrings:kafka"] = "127.0.0.1:1",
             ["Aspire:Confluent:Kafka:Consumer:Config:SessionTimeoutMs"] = "6000",
             ["Aggregator:CreateTopics"] = "false",
+            ["Logging:LogLevel:Default"] = "None",
         });
 
         var settings = host.Services.GetRequiredService<KafkaConsumerSettings>();

@@ -28,6 +28,15 @@ public sealed class TutorialSensorDataTests
     }
 
     [Fact]
+    public void AcceptsShorterFractionsWrittenByHand()
+    {
+        var ok = TutorialSensorData.TryParse("2023-03-20 10:11:12.5,1,2"u8, out var timestamp, out _, out _, out _);
+
+        Assert.True(ok);
+        Assert.Equal(new DateTimeOffset(2023, 3, 20, 10, 11, 12, 500, TimeSpan.Zero), timestamp);
+    }
+
+    [Fact]
     public void ParsesFullPrecisionPythonFloats()
     {
         var ok = TutorialSensorData.TryParse("2023-03-20 10:11:12.000001,38.97450927159328,1e-05"u8, out _, out var temp1, out var temp2, out _);
