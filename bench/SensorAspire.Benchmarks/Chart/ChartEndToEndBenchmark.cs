@@ -59,7 +59,7 @@ internal static class ChartEndToEndBenchmark
         }
 
         using var stop = new CancellationTokenSource();
-        var readers = Enumerable.Range(0, clients).Select(_ => new SseBenchClient(http, w => w.Points[^1].Timestamp)).ToArray();
+        var readers = Enumerable.Range(0, clients).Select(_ => new SseBenchClient(http, SseBenchClient.NewestReading)).ToArray();
         var running = readers.Select(r => r.RunAsync(sensors.Length, stop.Token)).ToArray();
         await Task.WhenAll(readers.Select(r => r.SnapshotReceived)).WaitAsync(TimeSpan.FromSeconds(30));
 
