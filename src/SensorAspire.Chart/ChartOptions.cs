@@ -13,8 +13,11 @@ public sealed class ChartOptions
     /// <summary>Most sensors kept in memory; updates for further sensors are ignored (and logged once).</summary>
     public int MaxSensors { get; set; } = 1000;
 
-    /// <summary>How many sensors the page draws before the viewer picks others (the first ones by id).</summary>
-    public int SensorsShown { get; set; } = 8;
+    /// <summary>
+    /// Most sensors the page draws at once (uPlot stays smooth, the chart readable); it starts with the first ones by
+    /// id and the viewer picks others.
+    /// </summary>
+    public int MaxSensorsShown { get; set; } = 8;
 
     /// <summary>
     /// Per-client buffer: how many sensors may wait to be written to one SSE client. Updates of the same sensor

@@ -19,9 +19,9 @@ internal sealed class ValidateChartOptions : IValidateOptions<ChartOptions>
             errors.Add($"{Section}:{nameof(ChartOptions.MaxSensors)} must be at least 1 (was {options.MaxSensors}).");
         }
 
-        if (options.SensorsShown < 1 || options.SensorsShown > options.MaxSensors)
+        if (options.MaxSensorsShown < 1 || options.MaxSensorsShown > options.MaxSensors)
         {
-            errors.Add($"{Section}:{nameof(ChartOptions.SensorsShown)} must be between 1 and {Section}:{nameof(ChartOptions.MaxSensors)} ({options.MaxSensors}); was {options.SensorsShown}.");
+            errors.Add($"{Section}:{nameof(ChartOptions.MaxSensorsShown)} must be between 1 and {Section}:{nameof(ChartOptions.MaxSensors)} ({options.MaxSensors}); was {options.MaxSensorsShown}.");
         }
 
         if (options.ClientBufferSize < 1)

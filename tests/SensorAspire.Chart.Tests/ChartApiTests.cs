@@ -151,12 +151,12 @@ public sealed class ChartApiTests(BrokerFixture broker)
     public async Task SettingsEndpointTellsThePageHowManySensorsToShow()
     {
         await using var app = new ChartApp(broker.BootstrapServers, BrokerFixture.UniqueTopic("settings"),
-            new Dictionary<string, string?> { ["Chart:SensorsShown"] = "3" }).Start();
+            new Dictionary<string, string?> { ["Chart:MaxSensorsShown"] = "3" }).Start();
         using var client = app.CreateHttpClient();
 
         var json = await client.GetStringAsync("api/settings", TestContext.Current.CancellationToken);
 
-        Assert.Equal("""{"sensorsShown":3}""", json);
+        Assert.Equal("""{"maxSensorsShown":3}""", json);
     }
 
     private static async Task ReadUntilAsync(IAsyncEnumerator<SseItem<string>> events, IReadOnlyCollection<string> sensorIds)

@@ -13,7 +13,7 @@ public sealed class ChartOptionsTests
         {
             WindowTopic = " ",
             MaxSensors = 5,
-            SensorsShown = 6,
+            MaxSensorsShown = 6,
             ClientBufferSize = 0,
             PartitionRefreshInterval = TimeSpan.Zero,
         };
@@ -22,7 +22,7 @@ public sealed class ChartOptionsTests
 
         Assert.True(result.Failed);
         Assert.Contains("Chart:WindowTopic", result.FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("Chart:SensorsShown", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Chart:MaxSensorsShown", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chart:ClientBufferSize", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chart:PartitionRefreshInterval", result.FailureMessage, StringComparison.Ordinal);
     }

@@ -33,7 +33,7 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
     }
 
     [Fact]
-    public async Task PageDrawsTheFirstSensorsShownAndTheViewerPicksOthers()
+    public async Task PageDrawsTheFirstMaxSensorsShownAndTheViewerPicksOthers()
     {
         var topic = BrokerFixture.UniqueTopic("pick");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
@@ -43,7 +43,7 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
         }
 
         await using var app = new ChartApp(broker.BootstrapServers, topic,
-            new Dictionary<string, string?> { ["Chart:SensorsShown"] = "2" }).Start();
+            new Dictionary<string, string?> { ["Chart:MaxSensorsShown"] = "2" }).Start();
         await using var context = await browser.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var legend = page.Locator(".u-legend .u-series:not(:first-child) .u-label");
@@ -51,15 +51,18 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
         await page.GotoAsync(app.BaseAddress.ToString());
         await Expect(page.Locator("tr[data-sensor] .sensor-id")).ToHaveTextAsync(["s-1", "s-2", "s-3", "s-4"]);
         await Expect(legend).ToHaveTextAsync(["s-1", "s-2"]);
-        await page.GetByLabel("Show s-4").CheckAsync();
-        await Expect(legend).ToHaveTextAsync(["s-1", "s-2", "s-4"]);
+        await Expect(page.GetByLabel("Show s-4")).ToBeDisabledAsync();
         await page.GetByLabel("Show s-1").UncheckAsync();
+        await page.GetByLabel("Show s-4").CheckAsync();
         await Expect(legend).ToHaveTextAsync(["s-2", "s-4"]);
+        await Expect(page.GetByLabel("Show s-3")).ToBeDisabledAsync();
         await page.GetByLabel("Filter sensors by id").FillAsync("4");
 
         await Expect(page.Locator("tr[data-sensor]:visible .sensor-id")).ToHaveTextAsync(["s-4"]);
         await page.GetByRole(AriaRole.Button, new() { Name = "Default" }).ClickAsync();
         await Expect(legend).ToHaveTextAsync(["s-1", "s-2"]);
+        await Expect(page.GetByLabel("Show s-1")).ToBeEnabledAsync();
+        await Expect(page.GetByLabel("Show s-4")).ToBeDisabledAsync();
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace SensorAspire.Chart.Tests;
 public sealed class WindowStoreTests
 {
     private static WindowStore CreateStore(int maxSensors = 10, int clientBufferSize = 10)
-        => new(Options.Create(new ChartOptions { MaxSensors = maxSensors, SensorsShown = 1, ClientBufferSize = clientBufferSize }),
+        => new(Options.Create(new ChartOptions { MaxSensors = maxSensors, MaxSensorsShown = 1, ClientBufferSize = clientBufferSize }),
             NullLogger<WindowStore>.Instance);
 
     [Fact]

@@ -28,7 +28,7 @@ public static partial class ChartEndpoints
     private static Ok<IReadOnlyList<WindowUpdated>> GetWindows(WindowStore store) => TypedResults.Ok(store.Snapshot());
 
     private static Ok<ChartPageSettings> GetSettings(IOptions<ChartOptions> options)
-        => TypedResults.Ok(new ChartPageSettings(options.Value.SensorsShown));
+        => TypedResults.Ok(new ChartPageSettings(options.Value.MaxSensorsShown));
 
     // The data is each window's JSON, serialized once per update (WindowFrame) rather than once per client.
     private static ServerSentEventsResult<string> StreamWindows(

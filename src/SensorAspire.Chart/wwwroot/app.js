@@ -5,7 +5,7 @@
 
   const streamEvent = "window";
   const sensors = new Map(); // id -> { window, shown, color, row, cells }
-  let sensorsShown = 8;
+  let maxSensorsShown = 8;
   let selectionTouched = false; // once the viewer picks sensors, new ones no longer join the chart by themselves
   let plot = null;
   let plotSeriesKey = "";
@@ -57,6 +57,7 @@
     box.setAttribute("aria-label", `Show ${id}`);
     box.addEventListener("change", () => {
       selectionTouched = true;
+      selectionChanged = true;
       sensor.shown = box.checked;
       refreshRow(sensor);
       scheduleRedraw();
@@ -117,8 +118,9 @@
   }
 
   function showDefault() {
+    selectionChanged = true;
     const ids = sortedIds();
-    ids.forEach((id, i) => { sensors.get(id).shown = i < sensorsShown; });
+    ids.forEach((id, i) => { sensors.get(id).shown = i < maxSensorsShown; });
     sensors.forEach(refreshRow);
     scheduleRedraw();
   }
@@ -129,15 +131,16 @@
     if (!sensor) {
       sensor = { window, shown: false, color: colorOf(id) };
       sensors.set(id, sensor);
+      selectionChanged = true;
       createRow(id, sensor);
       if (!selectionTouched) {
         // Keep showing the first sensors by id, as "Default" would.
         const rank = sortedIds().indexOf(id);
-        if (rank < sensorsShown) {
+        if (rank < maxSensorsShown) {
           sensor.shown = true;
           const ids = sortedIds();
-          if (ids.length > sensorsShown) {
-            const pushedOut = sensors.get(ids[sensorsShown]);
+          if (ids.length > maxSensorsShown) {
+            const pushedOut = sensors.get(ids[maxSensorsShown]);
             pushedOut.shown = false;
             refreshRow(pushedOut);
           }
@@ -152,11 +155,24 @@
     else updateSummary();
   }
 
+  // At the limit, the checkboxes of hidden sensors are disabled; touched only when the selection changed.
+  let atLimit = false;
+  let selectionChanged = true;
+
   function updateSummary() {
     let shown = 0;
     sensors.forEach(s => { if (s.shown) shown++; });
-    el.summary.textContent = `${sensors.size} sensor(s), ${shown} on the chart.`;
+    el.summary.textContent = `${sensors.size} sensor(s), ${shown} on the chart (at most ${maxSensorsShown}).`;
     el.empty.hidden = sensors.size > 0;
+    const limit = shown >= maxSensorsShown;
+    if (limit !== atLimit || selectionChanged) {
+      atLimit = limit;
+      selectionChanged = false;
+      sensors.forEach(s => {
+        s.cells.box.disabled = limit && !s.shown;
+        s.cells.box.title = s.cells.box.disabled ? `At most ${maxSensorsShown} sensors on the chart: hide one first` : "";
+      });
+    }
   }
 
   function scheduleRedraw() {
@@ -238,6 +254,7 @@
   el.showDefault.addEventListener("click", () => { selectionTouched = false; showDefault(); });
   el.showNone.addEventListener("click", () => {
     selectionTouched = true;
+    selectionChanged = true;
     sensors.forEach(s => { s.shown = false; refreshRow(s); });
     scheduleRedraw();
   });
@@ -256,7 +273,7 @@
 
   fetch("api/settings")
     .then(response => response.ok ? response.json() : null)
-    .then(settings => { if (settings) sensorsShown = settings.sensorsShown; })
+    .then(settings => { if (settings) maxSensorsShown = settings.maxSensorsShown; })
     .catch(() => { /* keep the default; the stream still works */ })
     .finally(() => { updateSummary(); connect(); });
 })();
