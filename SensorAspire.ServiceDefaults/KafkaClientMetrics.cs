@@ -54,7 +54,20 @@ public sealed class KafkaClientMetrics
     /// <summary>Records one statistics JSON document (called on the client's poll thread, about once a second).</summary>
     public void Record(string json, string? groupId)
     {
-        // Parsing inline is fine at 1 Hz; the document is per partition, not per message.
+        // Parsing inline is fine at 1 Hz; the document is per partition, not per message. The handler runs inside
+        // Consume/Poll, so nothing may escape from here into the caller's loop.
+        try
+        {
+            RecordCore(json, groupId);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            // A statistics format we do not understand costs us metrics, never consumption.
+        }
+    }
+
+    private void RecordCore(string json, string? groupId)
+    {
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
         var name = root.GetProperty("name").GetString() ?? "";

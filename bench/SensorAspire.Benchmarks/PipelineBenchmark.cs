@@ -126,6 +126,13 @@ internal static class PipelineBenchmark
         }
 
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+
+        // AGGREGATOR_ENV_X=v sets X=v for the aggregator process only (e.g. runtime GC knobs to compare).
+        foreach (var key in Environment.GetEnvironmentVariables().Keys.OfType<string>().Where(k => k.StartsWith("AGGREGATOR_ENV_", StringComparison.Ordinal)))
+        {
+            start.Environment[key["AGGREGATOR_ENV_".Length..]] = Environment.GetEnvironmentVariable(key);
+        }
+
         using var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -138,7 +145,10 @@ internal static class PipelineBenchmark
             var full = await CountFullWindowsAsync(bootstrap, names.Windows, sensors, TimeSpan.FromMinutes(5));
             process.Refresh();
             var rss = process.WorkingSet64 / (1024.0 * 1024);
-            Console.WriteLine($"  holding {full:N0} full windows: RSS {rss:F0} MB (target <= 150 MB)");
+            var status = File.Exists($"/proc/{process.Id}/status")
+                ? string.Join(", ", File.ReadLines($"/proc/{process.Id}/status").Where(l => l.StartsWith("RssAnon", StringComparison.Ordinal) || l.StartsWith("RssFile", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))))
+                : "";
+            Console.WriteLine($"  holding {full:N0} full windows: RSS {rss:F0} MB (target <= 150 MB) [{status}]");
             return full == sensors && rss <= 150;
         }
         finally

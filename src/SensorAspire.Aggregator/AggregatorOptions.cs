@@ -41,11 +41,14 @@ public sealed class AggregatorOptions
 
     /// <summary>Most readings applied before their window updates are published (coalescing under load).</summary>
     [Range(1, 1_000_000)]
-    public int MaxBatchSize { get; set; } = 20_000;
+    public int MaxBatchSize { get; set; } = 50_000;
 
-    /// <summary>Longest time a batch collects readings while more are already waiting; an idle input ends a batch at once.</summary>
+    /// <summary>
+    /// Longest time a batch collects readings while more are already waiting. An idle input ends a batch at once, so
+    /// this only bites when the aggregator is behind: then bigger batches coalesce more readings per update.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
-    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Longest time to read the windows topic back when partitions are assigned.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
 using SensorAspire.Contracts;
 
 namespace SensorAspire.Pipeline.Tests.EndToEnd;
@@ -40,15 +40,62 @@ public sealed class CrashRecoveryTests(BrokerFixture broker)
             await readings.WaitForAsync(r => r.Count == Sensors * PerSensor ? r : null, PipelineScenario.Timeout, Ct);
             var latest = await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= PerSensor), PipelineScenario.Timeout, Ct);
 
-            var sent = readings.Snapshot()
-                .Select(r => JsonSerializer.Deserialize(r.Message.Value, ContractsJsonContext.Default.SensorReading)!)
-                .GroupBy(r => r.SensorId)
-                .ToDictionary(g => g.Key, g => g.OrderBy(r => r.Timestamp).Select(r => (r.Timestamp, r.Value)).ToList());
-            Assert.All(sensorIds, id =>
-            {
-                Assert.Equal(PerSensor, latest[id].Points.Count);
-                Assert.Equal(sent[id], latest[id].Points.Select(p => (p.Timestamp, p.Value)));
-            });
+            AssertEveryReadingAppliedOnce(readings, latest, sensorIds, PerSensor);
         }
+    }
+
+    [Fact]
+    public async Task RebalanceBetweenTwoAggregatorsLosesAndDuplicatesNothing()
+    {
+        const int Sensors = 4;
+        const int PerSensor = 200;
+        var scenario = new PipelineScenario(broker.BootstrapServers);
+        var settings = scenario.AggregatorSettings(windowSize: 1000);
+        string[] sensorIds = ["temp1", "temp2", "temp3", "temp4"];
+        await using var windows = new TopicWatcher(broker.BootstrapServers, scenario.WindowsTopic);
+        await using var readings = new TopicWatcher(broker.BootstrapServers, scenario.ReadingsTopic);
+
+        await using var first = new ServiceHost<SensorAspire.Aggregator.AggregatorOptions>(settings).Start();
+        await using var simulator = scenario.StartSimulator(Sensors, TimeSpan.FromMilliseconds(20), Sensors * PerSensor);
+        await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= 20), PipelineScenario.Timeout, Ct);
+
+        // A second member joins (both revoke, publish and commit, then split the partitions) ...
+        await using var second = new ServiceHost<SensorAspire.Aggregator.AggregatorOptions>(settings).Start();
+        await WaitUntilAssignedAsync(second);
+
+        // ... then the first leaves cleanly and the second takes its partitions over, restoring their windows.
+        await first.DisposeAsync();
+        await readings.WaitForAsync(r => r.Count == Sensors * PerSensor ? r : null, PipelineScenario.Timeout, Ct);
+        var latest = await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= PerSensor), PipelineScenario.Timeout, Ct);
+
+        AssertEveryReadingAppliedOnce(readings, latest, sensorIds, PerSensor);
+    }
+
+    private static async Task WaitUntilAssignedAsync(ServiceHost<SensorAspire.Aggregator.AggregatorOptions> host)
+    {
+        // Assignment happens inside the consumer's poll; no event reaches the test, so poll the engine's state.
+        var engine = host.Services.GetRequiredService<SensorAspire.Aggregator.Kafka.WindowAggregationEngine>();
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(PipelineScenario.Timeout);
+        while (engine.AssignedPartitions == 0)
+        {
+            await poll.WaitForNextTickAsync(timeout.Token);
+        }
+    }
+
+    // Windows big enough for every reading: each sensor's final window must be exactly what was sent, once each.
+    private static void AssertEveryReadingAppliedOnce(
+        TopicWatcher readings, Dictionary<string, WindowUpdated> latest, string[] sensorIds, int perSensor)
+    {
+        var sent = readings.Snapshot()
+            .Select(r => JsonSerializer.Deserialize(r.Message.Value, ContractsJsonContext.Default.SensorReading)!)
+            .GroupBy(r => r.SensorId)
+            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.Timestamp).Select(r => (r.Timestamp, r.Value)).ToList());
+        Assert.All(sensorIds, id =>
+        {
+            Assert.Equal(perSensor, latest[id].Points.Count);
+            Assert.Equal(sent[id], latest[id].Points.Select(p => (p.Timestamp, p.Value)));
+        });
     }
 }
