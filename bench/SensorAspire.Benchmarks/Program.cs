@@ -1,10 +1,14 @@
 using SensorAspire.Benchmarks;
+using SensorAspire.Benchmarks.Chart;
 
 return args.FirstOrDefault() switch
 {
     "broker" => await BrokerBenchmark.RunAsync(args[1..]),
     "groups" => await GroupBenchmark.RunAsync(args[1..]),
     "storage" => await StorageBenchmark.RunAsync(args[1..]),
+    "window" => WindowBenchmark.Run(args[1..]),
+    "pipeline" => await PipelineBenchmark.RunAsync(args[1..]),
+    "chart" => await ChartBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 

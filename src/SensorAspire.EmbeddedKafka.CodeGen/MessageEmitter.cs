@@ -265,14 +265,14 @@ internal sealed class MessageEmitter
         {
             var elementType = ElementCsType(f.ElementType);
             Open();
-            Line($"var count = reader.ReadArrayLength({compact});");
+            Line($"var count = reader.ReadArrayLength({compact}{MinElementBytesArgument(f.ElementType)});");
             Line("if (count < 0)");
             Open();
             Line($"{target} = {(IsNullableInCs(f) ? "null" : "new()")};");
             Close();
             Line("else");
             Open();
-            Line($"var list = new List<{elementType}>(count);");
+            Line($"var list = new List<{elementType}>(Math.Min(count, KafkaReader.MaxPresizedArray));");
             Line("for (var n = 0; n < count; n++)");
             Open();
             if (f.IsStructType)
@@ -315,6 +315,19 @@ internal sealed class MessageEmitter
 
         Line($"{target} = {ReadPrimitive(f.Type, compact, IsNullableInCs(f))};");
     }
+
+    /// <summary>
+    /// The fewest bytes one element can take on the wire, so the reader rejects a count the frame cannot hold before
+    /// allocating for it (strings, bytes and structs take at least one byte; the default argument).
+    /// </summary>
+    private static string MinElementBytesArgument(string type) => type switch
+    {
+        "int16" or "uint16" => ", 2",
+        "int32" or "uint32" => ", 4",
+        "int64" or "float64" => ", 8",
+        "uuid" => ", 16",
+        _ => "",
+    };
 
     private static string ReadPrimitive(string type, string compact, bool nullable) => type switch
     {

@@ -7,12 +7,16 @@ namespace SensorAspire.EmbeddedKafka;
 internal static class BrokerCommandLine
 {
     private const string Usage = """
-        usage: SensorAspire.EmbeddedKafka [--port N] [--advertised-host HOST] [--auto-create-topics true|false] [--default-partitions N]
+        usage: SensorAspire.EmbeddedKafka [--port N] [--advertised-host HOST] [--advertised-port N] [--auto-create-topics true|false]
+                                          [--default-partitions N] [--max-connections N] [--max-request-bytes N]
                                           [--data-dir PATH] [--sync-writes true|false] [--segment-bytes N] [--retention-bytes N] [--retention-ms N]
           --port                 TCP port (default 9092; 0 picks a free one)
           --advertised-host      host name clients are told to connect to (default 127.0.0.1)
+          --advertised-port      port clients are told to connect to (default: the bound port)
           --auto-create-topics   create unknown topics on Metadata requests (default true)
           --default-partitions   partitions of auto-created topics (default 1)
+          --max-connections      client connections open at once; more are refused (default 1000)
+          --max-request-bytes    largest request accepted; a bigger size prefix closes the connection (default 104857600)
           --data-dir             keep topics, logs and committed offsets here across restarts (default: memory only)
           --sync-writes          fsync after every append and commit (default false: written to the OS, fsync at shutdown)
           --segment-bytes        default segment.bytes of topics (default 1048576)
@@ -101,6 +105,15 @@ internal static class BrokerCommandLine
                 case "--default-partitions" when int.TryParse(value, out var partitions) && partitions >= 1:
                     options.DefaultPartitions = partitions;
                     break;
+                case "--advertised-port" when int.TryParse(value, out var advertisedPort) && advertisedPort is >= 0 and <= 65535:
+                    options.AdvertisedPort = advertisedPort;
+                    break;
+                case "--max-connections" when int.TryParse(value, out var maxConnections) && maxConnections >= 1:
+                    options.MaxConnections = maxConnections;
+                    break;
+                case "--max-request-bytes" when int.TryParse(value, out var maxRequestBytes) && maxRequestBytes >= 1024:
+                    options.MaxRequestBytes = maxRequestBytes;
+                    break;
                 case "--data-dir" when !string.IsNullOrWhiteSpace(value):
                     options.DataDirectory = value;
                     break;
@@ -116,7 +129,8 @@ internal static class BrokerCommandLine
                 case "--retention-ms" when long.TryParse(value, out var retentionMs) && retentionMs >= -1:
                     options.RetentionTime = retentionMs < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(retentionMs);
                     break;
-                case "--port" or "--advertised-host" or "--auto-create-topics" or "--default-partitions"
+                case "--port" or "--advertised-host" or "--advertised-port" or "--auto-create-topics" or "--default-partitions"
+                    or "--max-connections" or "--max-request-bytes"
                     or "--data-dir" or "--sync-writes" or "--segment-bytes" or "--retention-bytes" or "--retention-ms":
                     return $"invalid value '{value}' for {name}";
                 default:

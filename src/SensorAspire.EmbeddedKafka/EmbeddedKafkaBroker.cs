@@ -30,11 +30,17 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
 
     public EmbeddedKafkaOptions Options { get; }
 
-    /// <summary>The bootstrap address clients use, e.g. <c>127.0.0.1:9092</c>; the real port when <see cref="EmbeddedKafkaOptions.Port"/> is 0.</summary>
-    public string BootstrapServers => $"{_state.AdvertisedHost}:{_listener.Port}";
+    /// <summary>
+    /// The bootstrap address clients use, e.g. <c>127.0.0.1:9092</c>: the advertised host and port, which is the real
+    /// port when <see cref="EmbeddedKafkaOptions.Port"/> is 0 and no <see cref="EmbeddedKafkaOptions.AdvertisedPort"/> is set.
+    /// </summary>
+    public string BootstrapServers => $"{_state.AdvertisedHost}:{_state.Port}";
 
     /// <summary>The bound TCP port.</summary>
     public int Port => _listener.Port;
+
+    /// <summary>Client connections open right now (never more than <see cref="EmbeddedKafkaOptions.MaxConnections"/>).</summary>
+    public int ConnectionCount => _listener.ConnectionCount;
 
     /// <summary>Test hook: called for every request the broker receives, before it is handled.</summary>
     public Action<KafkaRequestInfo>? RequestObserver
@@ -95,9 +101,29 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.DefaultPartitions, "EmbeddedKafkaOptions.DefaultPartitions must be at least 1.");
         }
 
+        if (options.MaxPartitionsPerTopic < options.DefaultPartitions)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxPartitionsPerTopic, "EmbeddedKafkaOptions.MaxPartitionsPerTopic must be at least DefaultPartitions.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.AdvertisedHost))
         {
             throw new ArgumentException("EmbeddedKafkaOptions.AdvertisedHost must be set.", nameof(options));
+        }
+
+        if (options.AdvertisedPort is < 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.AdvertisedPort, "EmbeddedKafkaOptions.AdvertisedPort must be 0..65535.");
+        }
+
+        if (options.MaxConnections < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxConnections, "EmbeddedKafkaOptions.MaxConnections must be at least 1.");
+        }
+
+        if (options.FetchMaxBytes < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.FetchMaxBytes, "EmbeddedKafkaOptions.FetchMaxBytes must be at least 1024.");
         }
 
         if (options.SegmentBytes < 1)

@@ -12,17 +12,35 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>Host name clients are told to connect to (Metadata, FindCoordinator).</summary>
     public string AdvertisedHost { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Port clients are told to connect to (Metadata, FindCoordinator, <see cref="EmbeddedKafkaBroker.BootstrapServers"/>);
+    /// 0 advertises the bound port. Set it when clients reach the broker through a proxy or a port forward.
+    /// </summary>
+    public int AdvertisedPort { get; set; }
+
+    /// <summary>Most client connections open at once; a connection over the cap is closed as soon as it is accepted.</summary>
+    public int MaxConnections { get; set; } = 1000;
+
     /// <summary>Create unknown topics when a Metadata request allows it.</summary>
     public bool AutoCreateTopics { get; set; } = true;
 
     /// <summary>Partition count for auto-created topics and CreateTopics with -1.</summary>
     public int DefaultPartitions { get; set; } = 1;
 
+    /// <summary>Most partitions CreateTopics may ask for in one topic (INVALID_PARTITIONS beyond): each costs a log up front.</summary>
+    public int MaxPartitionsPerTopic { get; set; } = 1000;
+
     /// <summary>Lowest session timeout a group member may ask for (Kafka's default is 6 s).</summary>
     public TimeSpan MinSessionTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Largest request frame accepted; bigger ones close the connection before anything is allocated (Kafka: 100 MiB).</summary>
     public int MaxRequestBytes { get; set; } = 100 * 1024 * 1024;
+
+    /// <summary>
+    /// Most record bytes one Fetch response carries, whatever the request's MaxBytes (Kafka's <c>fetch.max.bytes</c>,
+    /// 55 MiB); one batch is still returned when it alone is bigger (KIP-74).
+    /// </summary>
+    public int FetchMaxBytes { get; set; } = 55 * 1024 * 1024;
 
     /// <summary>Where the broker logs; null logs nothing.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }

@@ -6,12 +6,21 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 public sealed class BrokerFixture : IAsyncLifetime
 {
     private EmbeddedKafkaBroker? _broker;
+    private EmbeddedKafkaOptions _options = new();
 
     public EmbeddedKafkaBroker Broker => _broker ?? throw new InvalidOperationException("Broker not started.");
 
     public string BootstrapServers => Broker.BootstrapServers;
 
-    public async ValueTask InitializeAsync() => _broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions());
+    public async ValueTask InitializeAsync() => _broker = await EmbeddedKafkaBroker.StartAsync(_options);
+
+    /// <summary>A fixture for one test that needs its own options (limits, a logger).</summary>
+    public static async Task<BrokerFixture> StartAsync(EmbeddedKafkaOptions options)
+    {
+        var fixture = new BrokerFixture { _options = options };
+        await fixture.InitializeAsync();
+        return fixture;
+    }
 
     public async ValueTask DisposeAsync()
     {

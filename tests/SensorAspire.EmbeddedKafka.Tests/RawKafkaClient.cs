@@ -63,6 +63,19 @@ internal sealed class RawKafkaClient : IAsyncDisposable
         return response;
     }
 
+    /// <summary>Creates <paramref name="topic"/> (auto-create through Metadata) and appends one raw batch to partition 0 with acks=all.</summary>
+    public async Task<short> ProduceToNewTopicAsync(string topic, byte[] batch)
+    {
+        await RoundTripAsync<MetadataResponse>(ApiMessageCatalog.Metadata, 12, new MetadataRequest { Topics = [new MetadataRequest.MetadataRequestTopic { Name = topic }], AllowAutoTopicCreation = true });
+        var produced = await RoundTripAsync<ProduceResponse>(ApiMessageCatalog.Produce, 9, new ProduceRequest
+        {
+            Acks = -1,
+            TimeoutMs = 5000,
+            TopicData = [new ProduceRequest.TopicProduceData { Name = topic, PartitionData = [new ProduceRequest.PartitionProduceData { Index = 0, Records = new RecordSet(batch) }] }],
+        });
+        return produced.Responses[0].PartitionResponses[0].ErrorCode;
+    }
+
     /// <summary>True when the broker closed the connection (a read returns end of stream or a reset).</summary>
     public async Task<bool> IsClosedByBrokerAsync()
     {

@@ -45,6 +45,9 @@ public sealed class RunnableBrokerTests
     [InlineData("--port", "70000", "invalid value '70000' for --port")]
     [InlineData("--default-partitions", "0", "invalid value '0' for --default-partitions")]
     [InlineData("--auto-create-topics", "maybe", "invalid value 'maybe' for --auto-create-topics")]
+    [InlineData("--max-connections", "0", "invalid value '0' for --max-connections")]
+    [InlineData("--max-request-bytes", "100", "invalid value '100' for --max-request-bytes")]
+    [InlineData("--advertised-port", "-1", "invalid value '-1' for --advertised-port")]
     [InlineData("--colour", "blue", "unknown option --colour")]
     public void BadOptionIsReportedByName(string name, string value, string expected)
     {
@@ -58,10 +61,14 @@ public sealed class RunnableBrokerTests
     {
         var options = new EmbeddedKafkaOptions();
 
-        var error = BrokerCommandLine.Parse(["--port", "9093", "--advertised-host", "broker.local", "--auto-create-topics", "false", "--default-partitions", "4"], options);
+        var error = BrokerCommandLine.Parse(
+            ["--port", "9093", "--advertised-host", "broker.local", "--advertised-port", "19093", "--auto-create-topics", "false", "--default-partitions", "4",
+             "--max-connections", "50", "--max-request-bytes", "2048"],
+            options);
 
         Assert.Null(error);
-        Assert.Equal((9093, "broker.local", false, 4), (options.Port, options.AdvertisedHost, options.AutoCreateTopics, options.DefaultPartitions));
+        Assert.Equal((9093, "broker.local", 19093, false, 4), (options.Port, options.AdvertisedHost, options.AdvertisedPort, options.AutoCreateTopics, options.DefaultPartitions));
+        Assert.Equal((50, 2048), (options.MaxConnections, options.MaxRequestBytes));
     }
 
     internal static async Task<string> ReadBootstrapLineAsync(Process process)

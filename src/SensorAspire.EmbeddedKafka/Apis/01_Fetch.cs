@@ -3,7 +3,8 @@
 // Behaviour:
 // - Per partition: whole stored batches starting with the batch that CONTAINS the fetch offset (it may start before
 //   it; clients skip the records below their position), in order, up to PartitionMaxBytes and the response MaxBytes,
-//   but always at least one batch for the first partition with data, even an oversized one (KIP-74).
+//   but always at least one batch for the first partition with data, even an oversized one (KIP-74). The response
+//   MaxBytes is capped by EmbeddedKafkaOptions.FetchMaxBytes (Kafka's fetch.max.bytes, 55 MiB), however large the request's.
 // - HighWatermark = LastStableOffset = log end offset (exact, clients detect end of partition with it);
 //   LogStartOffset = first retained offset; AbortedTransactions empty; PreferredReadReplica -1; Records empty, never null.
 // - Fetch offset beyond the end or before the start: OFFSET_OUT_OF_RANGE (1); unknown topic or partition: 3.
@@ -114,7 +115,9 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
         var response = new FetchResponse();
         var total = 0;
         var hasError = false;
-        var maxBytes = request.MaxBytes > 0 ? request.MaxBytes : int.MaxValue;
+        // The broker's own cap (Kafka's fetch.max.bytes) bounds what one request can make it copy: a request naming a
+        // full partition a thousand times with MaxBytes int.MaxValue would otherwise build a response of gigabytes.
+        var maxBytes = Math.Min(request.MaxBytes > 0 ? request.MaxBytes : int.MaxValue, broker.Options.FetchMaxBytes);
         foreach (var topicRequest in request.Topics)
         {
             var topic = broker.Topics.Find(topicRequest.Topic);

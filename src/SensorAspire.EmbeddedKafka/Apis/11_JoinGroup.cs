@@ -8,6 +8,7 @@
 // - SessionTimeoutMs outside [EmbeddedKafkaOptions.MinSessionTimeout, 30 min]: INVALID_SESSION_TIMEOUT (26).
 // - Protocol chosen by vote among those every member supports; the leader (first member to join) gets every
 //   member's metadata for it, followers an empty list. ProtocolName is never null (librdkafka rejects that).
+//   A protocol name listed twice by one member counts once (the first entry), as in Kafka.
 // - v0 has no RebalanceTimeoutMs; as in Kafka the session timeout stands in for it.
 //
 // Not implemented: static membership (GroupInstanceId, KIP-345) answers UNSUPPORTED_VERSION (35), as Kafka did before
@@ -43,7 +44,8 @@ internal sealed class JoinGroupApi(BrokerState broker) : ApiHandler<JoinGroupReq
                 TimeSpan.FromMilliseconds(request.SessionTimeoutMs),
                 TimeSpan.FromMilliseconds(rebalanceTimeoutMs),
                 request.ProtocolType,
-                [.. request.Protocols.Select(protocol => new GroupProtocol(protocol.Name, protocol.Metadata))],
+                // A name listed twice counts once, the first entry winning (as in Kafka): the vote keys on names.
+                [.. request.Protocols.DistinctBy(protocol => protocol.Name, StringComparer.Ordinal).Select(protocol => new GroupProtocol(protocol.Name, protocol.Metadata))],
                 RequireKnownMemberId: context.ApiVersion >= 4))
             .WaitAsync(context.Aborted);
 

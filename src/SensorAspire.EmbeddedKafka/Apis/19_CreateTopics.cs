@@ -4,7 +4,8 @@
 // - Synchronous: the topic exists when the response is sent (clients produce right after).
 // - Name must be 1-249 of [a-zA-Z0-9._-] and not "." or "..": INVALID_TOPIC_EXCEPTION (17). Existing name:
 //   TOPIC_ALREADY_EXISTS (36). NumPartitions -1 (v4) = EmbeddedKafkaOptions.DefaultPartitions; 0 or below -1:
-//   INVALID_PARTITIONS (37). Manual Assignments give the partition count.
+//   INVALID_PARTITIONS (37), as is more than EmbeddedKafkaOptions.MaxPartitionsPerTopic (default 1000; every partition
+//   costs a log up front, so a hostile count must not allocate gigabytes). Manual Assignments give the partition count.
 // - ReplicationFactor: -1 or any positive value is accepted and treated as 1 (a deliberate dev-broker leniency, so
 //   configs written for a 3-node cluster still work); 0 or below -1: INVALID_REPLICATION_FACTOR (38).
 // - Configs are stored as given and reported by DescribeConfigs. The ones the log acts on are validated:
@@ -64,14 +65,20 @@ internal sealed class CreateTopicsApi(BrokerState broker) : ApiHandler<CreateTop
             }
         }
 
+        if (partitions > broker.Options.MaxPartitionsPerTopic)
+        {
+            // Every partition costs a log up front: a hostile count must not be able to allocate gigabytes.
+            return ErrorCode.InvalidPartitions;
+        }
+
         return broker.Topics.TryCreate(creatable.Name, partitions, configs, validateOnly, out _);
     }
 
-    private static string Describe(short error, CreateTopicsRequest.CreatableTopic creatable) => error switch
+    private string Describe(short error, CreateTopicsRequest.CreatableTopic creatable) => error switch
     {
         ErrorCode.TopicAlreadyExists => $"Topic '{creatable.Name}' already exists.",
         ErrorCode.InvalidTopicException => $"Topic name '{creatable.Name}' is illegal: use 1-249 of [a-zA-Z0-9._-].",
-        ErrorCode.InvalidPartitions => $"Number of partitions must be positive or -1, got {creatable.NumPartitions}.",
+        ErrorCode.InvalidPartitions => $"Number of partitions must be -1 or 1..{broker.Options.MaxPartitionsPerTopic} (MaxPartitionsPerTopic), got {Math.Max(creatable.NumPartitions, creatable.Assignments.Count)}.",
         ErrorCode.InvalidConfig => "Invalid value for segment.bytes, retention.bytes, retention.ms, delete.retention.ms or cleanup.policy.",
         ErrorCode.InvalidReplicationFactor => $"Replication factor must be positive or -1, got {creatable.ReplicationFactor}.",
         _ => $"Error {error}.",

@@ -45,7 +45,7 @@ internal sealed class BrokerState
 
     public string AdvertisedHost => Options.AdvertisedHost;
 
-    /// <summary>The port actually bound (the option may be 0); set once before the first connection is accepted.</summary>
+    /// <summary>The port advertised to clients: AdvertisedPort, else the port actually bound; set once before the first connection is accepted.</summary>
     public int Port { get; set; }
 
     public TopicRegistry Topics { get; }

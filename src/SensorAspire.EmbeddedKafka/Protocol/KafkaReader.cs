@@ -46,12 +46,21 @@ public sealed class KafkaReader(ReadOnlyMemory<byte> buffer)
 
     public Guid ReadUuid() => new(Take(16), bigEndian: true);
 
+    /// <summary>At most this many elements are allocated up front for an array; larger ones grow as elements are actually read.</summary>
+    public const int MaxPresizedArray = 256;
+
     public uint ReadUnsignedVarint()
     {
         uint value = 0;
         for (var shift = 0; shift < 35; shift += 7)
         {
             var b = Take(1)[0];
+            if (shift == 28 && (b & 0x70) != 0)
+            {
+                // The fifth byte may only carry the top 4 bits of a 32-bit value: anything more would be silently dropped.
+                throw new KafkaProtocolException("Unsigned varint overflows 32 bits.");
+            }
+
             value |= (uint)(b & 0x7F) << shift;
             if ((b & 0x80) == 0)
             {
@@ -62,15 +71,16 @@ public sealed class KafkaReader(ReadOnlyMemory<byte> buffer)
         throw new KafkaProtocolException("Unsigned varint longer than 5 bytes.");
     }
 
-    /// <summary>Length of a string, bytes or array: -1 means null.</summary>
+    /// <summary>Length of a string, bytes or array: -1 means null; anything below is malformed (as in Kafka).</summary>
     private int ReadLength(bool compact, bool int16)
     {
-        if (compact)
+        var length = compact ? (int)(ReadUnsignedVarint() - 1) : int16 ? ReadInt16() : ReadInt32();
+        if (length < -1)
         {
-            return (int)ReadUnsignedVarint() - 1;
+            throw new KafkaProtocolException($"Negative length {length} at {_position}.");
         }
 
-        return int16 ? ReadInt16() : ReadInt32();
+        return length;
     }
 
     public string? ReadString(bool compact)
@@ -98,11 +108,14 @@ public sealed class KafkaReader(ReadOnlyMemory<byte> buffer)
         return new RecordSet(buffer.Slice(start, length));
     }
 
-    /// <summary>Array element count, -1 for null. Bounded by the bytes left so a bogus count cannot allocate much.</summary>
-    public int ReadArrayLength(bool compact)
+    /// <summary>
+    /// Array element count, -1 for null. A count whose elements cannot fit in the bytes left (each takes at least
+    /// <paramref name="minElementBytes"/>) is rejected before anything is allocated for it.
+    /// </summary>
+    public int ReadArrayLength(bool compact, int minElementBytes = 1)
     {
         var length = ReadLength(compact, int16: false);
-        if (length > Remaining)
+        if ((long)length * minElementBytes > Remaining)
         {
             throw new KafkaProtocolException($"Array of {length} elements in {Remaining} bytes.");
         }

@@ -18,8 +18,15 @@ internal static class RecordScanner
         var position = RecordBatch.HeaderSize;
         for (var i = 0; i < count && position < batch.Length; i++)
         {
-            var length = (int)ReadVarlong(batch, ref position);
+            var length = ReadVarlong(batch, ref position);
             var recordStart = position;
+            if (length < 1 || length > batch.Length - recordStart)
+            {
+                // The CRC only proves the client sent these bytes: a record length outside the batch ends the scan
+                // (the caller falls back to the batch) instead of reading before or past it, or looping in place.
+                return null;
+            }
+
             position++; // attributes
             var timestampDelta = ReadVarlong(batch, ref position);
             var offsetDelta = ReadVarlong(batch, ref position);
@@ -28,7 +35,7 @@ internal static class RecordScanner
                 return (baseOffset + offsetDelta, baseTimestamp + timestampDelta);
             }
 
-            position = recordStart + length;
+            position = recordStart + (int)length;
         }
 
         return null;

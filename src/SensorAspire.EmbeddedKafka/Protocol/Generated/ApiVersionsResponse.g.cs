@@ -46,7 +46,7 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<ApiVersion>(count);
+                var list = new List<ApiVersion>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new ApiVersion();
@@ -79,7 +79,7 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
                             }
                             else
                             {
-                                var list = new List<SupportedFeatureKey>(count);
+                                var list = new List<SupportedFeatureKey>(Math.Min(count, KafkaReader.MaxPresizedArray));
                                 for (var n = 0; n < count; n++)
                                 {
                                     var element = new SupportedFeatureKey();
@@ -106,7 +106,7 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
                             }
                             else
                             {
-                                var list = new List<FinalizedFeatureKey>(count);
+                                var list = new List<FinalizedFeatureKey>(Math.Min(count, KafkaReader.MaxPresizedArray));
                                 for (var n = 0; n < count; n++)
                                 {
                                     var element = new FinalizedFeatureKey();

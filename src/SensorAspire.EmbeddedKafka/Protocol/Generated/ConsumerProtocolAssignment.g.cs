@@ -27,7 +27,7 @@ public sealed partial class ConsumerProtocolAssignment : IKafkaMessage
             }
             else
             {
-                var list = new List<TopicPartition>(count);
+                var list = new List<TopicPartition>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new TopicPartition();
@@ -83,14 +83,14 @@ public sealed partial class ConsumerProtocolAssignment : IKafkaMessage
             var flexible = ConsumerProtocolAssignment.IsFlexibleVersion(version);
             Topic = reader.ReadString(flexible) ?? string.Empty;
             {
-                var count = reader.ReadArrayLength(flexible);
+                var count = reader.ReadArrayLength(flexible, 4);
                 if (count < 0)
                 {
                     Partitions = new();
                 }
                 else
                 {
-                    var list = new List<int>(count);
+                    var list = new List<int>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         list.Add(reader.ReadInt32());

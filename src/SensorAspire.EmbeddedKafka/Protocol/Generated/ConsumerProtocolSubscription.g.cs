@@ -33,7 +33,7 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
             }
             else
             {
-                var list = new List<string>(count);
+                var list = new List<string>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     list.Add(reader.ReadString(flexible) ?? string.Empty);
@@ -52,7 +52,7 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<TopicPartition>(count);
+                    var list = new List<TopicPartition>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new TopicPartition();
@@ -144,14 +144,14 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
             if (version >= 1)
             {
                 {
-                    var count = reader.ReadArrayLength(flexible);
+                    var count = reader.ReadArrayLength(flexible, 4);
                     if (count < 0)
                     {
                         Partitions = new();
                     }
                     else
                     {
-                        var list = new List<int>(count);
+                        var list = new List<int>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             list.Add(reader.ReadInt32());

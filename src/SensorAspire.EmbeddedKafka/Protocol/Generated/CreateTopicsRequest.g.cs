@@ -33,7 +33,7 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
             }
             else
             {
-                var list = new List<CreatableTopic>(count);
+                var list = new List<CreatableTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new CreatableTopic();
@@ -117,7 +117,7 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<CreatableReplicaAssignment>(count);
+                    var list = new List<CreatableReplicaAssignment>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new CreatableReplicaAssignment();
@@ -135,7 +135,7 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<CreatableTopicConfig>(count);
+                    var list = new List<CreatableTopicConfig>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new CreatableTopicConfig();
@@ -207,14 +207,14 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
             var flexible = CreateTopicsRequest.IsFlexibleVersion(version);
             PartitionIndex = reader.ReadInt32();
             {
-                var count = reader.ReadArrayLength(flexible);
+                var count = reader.ReadArrayLength(flexible, 4);
                 if (count < 0)
                 {
                     BrokerIds = new();
                 }
                 else
                 {
-                    var list = new List<int>(count);
+                    var list = new List<int>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         list.Add(reader.ReadInt32());

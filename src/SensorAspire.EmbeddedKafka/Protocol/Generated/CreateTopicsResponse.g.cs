@@ -34,7 +34,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<CreatableTopicResult>(count);
+                var list = new List<CreatableTopicResult>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new CreatableTopicResult();
@@ -138,7 +138,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
                     }
                     else
                     {
-                        var list = new List<CreatableTopicConfigs>(count);
+                        var list = new List<CreatableTopicConfigs>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             var element = new CreatableTopicConfigs();

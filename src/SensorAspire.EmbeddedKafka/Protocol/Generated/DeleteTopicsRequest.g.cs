@@ -35,7 +35,7 @@ public sealed partial class DeleteTopicsRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<DeleteTopicState>(count);
+                    var list = new List<DeleteTopicState>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new DeleteTopicState();
@@ -56,7 +56,7 @@ public sealed partial class DeleteTopicsRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<string>(count);
+                    var list = new List<string>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         list.Add(reader.ReadString(flexible) ?? string.Empty);

@@ -34,7 +34,7 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<DeletableTopicResult>(count);
+                var list = new List<DeletableTopicResult>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new DeletableTopicResult();

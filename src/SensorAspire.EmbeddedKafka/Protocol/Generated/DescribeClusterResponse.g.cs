@@ -57,7 +57,7 @@ public sealed partial class DescribeClusterResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<DescribeClusterBroker>(count);
+                var list = new List<DescribeClusterBroker>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new DescribeClusterBroker();

@@ -33,7 +33,7 @@ public sealed partial class DescribeConfigsRequest : IKafkaMessage
             }
             else
             {
-                var list = new List<DescribeConfigsResource>(count);
+                var list = new List<DescribeConfigsResource>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new DescribeConfigsResource();
@@ -116,7 +116,7 @@ public sealed partial class DescribeConfigsRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<string>(count);
+                    var list = new List<string>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         list.Add(reader.ReadString(flexible) ?? string.Empty);

@@ -31,7 +31,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<DescribeConfigsResult>(count);
+                var list = new List<DescribeConfigsResult>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new DescribeConfigsResult();
@@ -107,7 +107,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<DescribeConfigsResourceResult>(count);
+                    var list = new List<DescribeConfigsResourceResult>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new DescribeConfigsResourceResult();
@@ -209,7 +209,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
                     }
                     else
                     {
-                        var list = new List<DescribeConfigsSynonym>(count);
+                        var list = new List<DescribeConfigsSynonym>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             var element = new DescribeConfigsSynonym();

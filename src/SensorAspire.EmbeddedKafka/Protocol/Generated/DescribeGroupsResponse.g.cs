@@ -34,7 +34,7 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<DescribedGroup>(count);
+                var list = new List<DescribedGroup>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new DescribedGroup();
@@ -120,7 +120,7 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<DescribedGroupMember>(count);
+                    var list = new List<DescribedGroupMember>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new DescribedGroupMember();

@@ -81,7 +81,7 @@ public sealed partial class FetchRequest : IKafkaMessage
             }
             else
             {
-                var list = new List<FetchTopic>(count);
+                var list = new List<FetchTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new FetchTopic();
@@ -101,7 +101,7 @@ public sealed partial class FetchRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<ForgottenTopic>(count);
+                    var list = new List<ForgottenTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new ForgottenTopic();
@@ -307,7 +307,7 @@ public sealed partial class FetchRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<FetchPartition>(count);
+                    var list = new List<FetchPartition>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new FetchPartition();
@@ -482,14 +482,14 @@ public sealed partial class FetchRequest : IKafkaMessage
             if (version >= 7)
             {
                 {
-                    var count = reader.ReadArrayLength(flexible);
+                    var count = reader.ReadArrayLength(flexible, 4);
                     if (count < 0)
                     {
                         Partitions = new();
                     }
                     else
                     {
-                        var list = new List<int>(count);
+                        var list = new List<int>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             list.Add(reader.ReadInt32());

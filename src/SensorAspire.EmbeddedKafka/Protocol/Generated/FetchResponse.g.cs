@@ -51,7 +51,7 @@ public sealed partial class FetchResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<FetchableTopicResponse>(count);
+                var list = new List<FetchableTopicResponse>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new FetchableTopicResponse();
@@ -80,7 +80,7 @@ public sealed partial class FetchResponse : IKafkaMessage
                             }
                             else
                             {
-                                var list = new List<NodeEndpoint>(count);
+                                var list = new List<NodeEndpoint>(Math.Min(count, KafkaReader.MaxPresizedArray));
                                 for (var n = 0; n < count; n++)
                                 {
                                     var element = new NodeEndpoint();
@@ -184,7 +184,7 @@ public sealed partial class FetchResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<PartitionData>(count);
+                    var list = new List<PartitionData>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new PartitionData();
@@ -294,7 +294,7 @@ public sealed partial class FetchResponse : IKafkaMessage
                     }
                     else
                     {
-                        var list = new List<AbortedTransaction>(count);
+                        var list = new List<AbortedTransaction>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             var element = new AbortedTransaction();

@@ -43,7 +43,7 @@ public sealed partial class FindCoordinatorRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<string>(count);
+                    var list = new List<string>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         list.Add(reader.ReadString(flexible) ?? string.Empty);

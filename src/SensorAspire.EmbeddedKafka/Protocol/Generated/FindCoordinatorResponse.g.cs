@@ -71,7 +71,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<Coordinator>(count);
+                    var list = new List<Coordinator>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new Coordinator();

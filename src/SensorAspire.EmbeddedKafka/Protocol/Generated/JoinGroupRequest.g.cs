@@ -60,7 +60,7 @@ public sealed partial class JoinGroupRequest : IKafkaMessage
             }
             else
             {
-                var list = new List<JoinGroupRequestProtocol>(count);
+                var list = new List<JoinGroupRequestProtocol>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new JoinGroupRequestProtocol();

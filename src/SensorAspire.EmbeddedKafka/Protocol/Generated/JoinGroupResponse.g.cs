@@ -67,7 +67,7 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<JoinGroupResponseMember>(count);
+                var list = new List<JoinGroupResponseMember>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new JoinGroupResponseMember();

@@ -40,7 +40,7 @@ public sealed partial class LeaveGroupRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<MemberIdentity>(count);
+                    var list = new List<MemberIdentity>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new MemberIdentity();

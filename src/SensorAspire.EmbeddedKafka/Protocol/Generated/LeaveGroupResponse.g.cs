@@ -40,7 +40,7 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<MemberResponse>(count);
+                    var list = new List<MemberResponse>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new MemberResponse();

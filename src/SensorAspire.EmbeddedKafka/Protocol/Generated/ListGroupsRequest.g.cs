@@ -32,7 +32,7 @@ public sealed partial class ListGroupsRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<string>(count);
+                    var list = new List<string>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         list.Add(reader.ReadString(flexible) ?? string.Empty);
@@ -51,7 +51,7 @@ public sealed partial class ListGroupsRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<string>(count);
+                    var list = new List<string>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         list.Add(reader.ReadString(flexible) ?? string.Empty);

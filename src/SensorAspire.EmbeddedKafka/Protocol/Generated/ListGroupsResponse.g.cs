@@ -38,7 +38,7 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<ListedGroup>(count);
+                var list = new List<ListedGroup>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new ListedGroup();

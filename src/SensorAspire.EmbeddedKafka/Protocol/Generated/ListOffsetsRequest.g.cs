@@ -41,7 +41,7 @@ public sealed partial class ListOffsetsRequest : IKafkaMessage
             }
             else
             {
-                var list = new List<ListOffsetsTopic>(count);
+                var list = new List<ListOffsetsTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new ListOffsetsTopic();
@@ -117,7 +117,7 @@ public sealed partial class ListOffsetsRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<ListOffsetsPartition>(count);
+                    var list = new List<ListOffsetsPartition>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new ListOffsetsPartition();

@@ -34,7 +34,7 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<ListOffsetsTopicResponse>(count);
+                var list = new List<ListOffsetsTopicResponse>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new ListOffsetsTopicResponse();
@@ -101,7 +101,7 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<ListOffsetsPartitionResponse>(count);
+                    var list = new List<ListOffsetsPartitionResponse>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new ListOffsetsPartitionResponse();
@@ -173,14 +173,14 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
             if (version <= 0)
             {
                 {
-                    var count = reader.ReadArrayLength(flexible);
+                    var count = reader.ReadArrayLength(flexible, 8);
                     if (count < 0)
                     {
                         OldStyleOffsets = new();
                     }
                     else
                     {
-                        var list = new List<long>(count);
+                        var list = new List<long>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             list.Add(reader.ReadInt64());

@@ -36,7 +36,7 @@ public sealed partial class MetadataRequest : IKafkaMessage
             }
             else
             {
-                var list = new List<MetadataRequestTopic>(count);
+                var list = new List<MetadataRequestTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new MetadataRequestTopic();

@@ -46,7 +46,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<MetadataResponseBroker>(count);
+                var list = new List<MetadataResponseBroker>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new MetadataResponseBroker();
@@ -72,7 +72,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<MetadataResponseTopic>(count);
+                var list = new List<MetadataResponseTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new MetadataResponseTopic();
@@ -241,7 +241,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<MetadataResponsePartition>(count);
+                    var list = new List<MetadataResponsePartition>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new MetadataResponsePartition();
@@ -337,14 +337,14 @@ public sealed partial class MetadataResponse : IKafkaMessage
                 LeaderEpoch = reader.ReadInt32();
             }
             {
-                var count = reader.ReadArrayLength(flexible);
+                var count = reader.ReadArrayLength(flexible, 4);
                 if (count < 0)
                 {
                     ReplicaNodes = new();
                 }
                 else
                 {
-                    var list = new List<int>(count);
+                    var list = new List<int>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         list.Add(reader.ReadInt32());
@@ -353,14 +353,14 @@ public sealed partial class MetadataResponse : IKafkaMessage
                 }
             }
             {
-                var count = reader.ReadArrayLength(flexible);
+                var count = reader.ReadArrayLength(flexible, 4);
                 if (count < 0)
                 {
                     IsrNodes = new();
                 }
                 else
                 {
-                    var list = new List<int>(count);
+                    var list = new List<int>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         list.Add(reader.ReadInt32());
@@ -371,14 +371,14 @@ public sealed partial class MetadataResponse : IKafkaMessage
             if (version >= 5)
             {
                 {
-                    var count = reader.ReadArrayLength(flexible);
+                    var count = reader.ReadArrayLength(flexible, 4);
                     if (count < 0)
                     {
                         OfflineReplicas = new();
                     }
                     else
                     {
-                        var list = new List<int>(count);
+                        var list = new List<int>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             list.Add(reader.ReadInt32());

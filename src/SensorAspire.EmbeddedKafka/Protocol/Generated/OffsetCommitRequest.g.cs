@@ -59,7 +59,7 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
             }
             else
             {
-                var list = new List<OffsetCommitRequestTopic>(count);
+                var list = new List<OffsetCommitRequestTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new OffsetCommitRequestTopic();
@@ -139,7 +139,7 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<OffsetCommitRequestPartition>(count);
+                    var list = new List<OffsetCommitRequestPartition>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new OffsetCommitRequestPartition();

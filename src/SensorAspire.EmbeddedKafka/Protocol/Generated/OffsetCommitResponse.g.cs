@@ -34,7 +34,7 @@ public sealed partial class OffsetCommitResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<OffsetCommitResponseTopic>(count);
+                var list = new List<OffsetCommitResponseTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new OffsetCommitResponseTopic();
@@ -101,7 +101,7 @@ public sealed partial class OffsetCommitResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<OffsetCommitResponsePartition>(count);
+                    var list = new List<OffsetCommitResponsePartition>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new OffsetCommitResponsePartition();

@@ -42,7 +42,7 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<OffsetFetchRequestTopic>(count);
+                    var list = new List<OffsetFetchRequestTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new OffsetFetchRequestTopic();
@@ -63,7 +63,7 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<OffsetFetchRequestGroup>(count);
+                    var list = new List<OffsetFetchRequestGroup>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new OffsetFetchRequestGroup();
@@ -155,14 +155,14 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
             if (version <= 7)
             {
                 {
-                    var count = reader.ReadArrayLength(flexible);
+                    var count = reader.ReadArrayLength(flexible, 4);
                     if (count < 0)
                     {
                         PartitionIndexes = new();
                     }
                     else
                     {
-                        var list = new List<int>(count);
+                        var list = new List<int>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             list.Add(reader.ReadInt32());
@@ -251,7 +251,7 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
                     }
                     else
                     {
-                        var list = new List<OffsetFetchRequestTopics>(count);
+                        var list = new List<OffsetFetchRequestTopics>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             var element = new OffsetFetchRequestTopics();
@@ -329,14 +329,14 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
             if (version >= 8)
             {
                 {
-                    var count = reader.ReadArrayLength(flexible);
+                    var count = reader.ReadArrayLength(flexible, 4);
                     if (count < 0)
                     {
                         PartitionIndexes = new();
                     }
                     else
                     {
-                        var list = new List<int>(count);
+                        var list = new List<int>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             list.Add(reader.ReadInt32());

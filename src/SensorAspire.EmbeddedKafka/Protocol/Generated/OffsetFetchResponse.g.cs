@@ -42,7 +42,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<OffsetFetchResponseTopic>(count);
+                    var list = new List<OffsetFetchResponseTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new OffsetFetchResponseTopic();
@@ -67,7 +67,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<OffsetFetchResponseGroup>(count);
+                    var list = new List<OffsetFetchResponseGroup>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new OffsetFetchResponseGroup();
@@ -162,7 +162,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
                     }
                     else
                     {
-                        var list = new List<OffsetFetchResponsePartition>(count);
+                        var list = new List<OffsetFetchResponsePartition>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             var element = new OffsetFetchResponsePartition();
@@ -324,7 +324,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
                     }
                     else
                     {
-                        var list = new List<OffsetFetchResponseTopics>(count);
+                        var list = new List<OffsetFetchResponseTopics>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             var element = new OffsetFetchResponseTopics();
@@ -409,7 +409,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
                     }
                     else
                     {
-                        var list = new List<OffsetFetchResponsePartitions>(count);
+                        var list = new List<OffsetFetchResponsePartitions>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             var element = new OffsetFetchResponsePartitions();

@@ -34,7 +34,7 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
             }
             else
             {
-                var list = new List<OffsetForLeaderTopic>(count);
+                var list = new List<OffsetForLeaderTopic>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new OffsetForLeaderTopic();
@@ -101,7 +101,7 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<OffsetForLeaderPartition>(count);
+                    var list = new List<OffsetForLeaderPartition>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new OffsetForLeaderPartition();

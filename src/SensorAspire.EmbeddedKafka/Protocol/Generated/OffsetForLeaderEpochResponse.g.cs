@@ -34,7 +34,7 @@ public sealed partial class OffsetForLeaderEpochResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<OffsetForLeaderTopicResult>(count);
+                var list = new List<OffsetForLeaderTopicResult>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new OffsetForLeaderTopicResult();
@@ -101,7 +101,7 @@ public sealed partial class OffsetForLeaderEpochResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<EpochEndOffset>(count);
+                    var list = new List<EpochEndOffset>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new EpochEndOffset();

@@ -42,7 +42,7 @@ public sealed partial class ProduceRequest : IKafkaMessage
             }
             else
             {
-                var list = new List<TopicProduceData>(count);
+                var list = new List<TopicProduceData>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new TopicProduceData();
@@ -111,7 +111,7 @@ public sealed partial class ProduceRequest : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<PartitionProduceData>(count);
+                    var list = new List<PartitionProduceData>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new PartitionProduceData();

@@ -33,7 +33,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
             }
             else
             {
-                var list = new List<TopicProduceResponse>(count);
+                var list = new List<TopicProduceResponse>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new TopicProduceResponse();
@@ -66,7 +66,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
                             }
                             else
                             {
-                                var list = new List<NodeEndpoint>(count);
+                                var list = new List<NodeEndpoint>(Math.Min(count, KafkaReader.MaxPresizedArray));
                                 for (var n = 0; n < count; n++)
                                 {
                                     var element = new NodeEndpoint();
@@ -152,7 +152,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
                 }
                 else
                 {
-                    var list = new List<PartitionProduceResponse>(count);
+                    var list = new List<PartitionProduceResponse>(Math.Min(count, KafkaReader.MaxPresizedArray));
                     for (var n = 0; n < count; n++)
                     {
                         var element = new PartitionProduceResponse();
@@ -246,7 +246,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
                     }
                     else
                     {
-                        var list = new List<BatchIndexAndErrorMessage>(count);
+                        var list = new List<BatchIndexAndErrorMessage>(Math.Min(count, KafkaReader.MaxPresizedArray));
                         for (var n = 0; n < count; n++)
                         {
                             var element = new BatchIndexAndErrorMessage();

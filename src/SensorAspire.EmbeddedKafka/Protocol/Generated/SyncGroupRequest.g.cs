@@ -60,7 +60,7 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
             }
             else
             {
-                var list = new List<SyncGroupRequestAssignment>(count);
+                var list = new List<SyncGroupRequestAssignment>(Math.Min(count, KafkaReader.MaxPresizedArray));
                 for (var n = 0; n < count; n++)
                 {
                     var element = new SyncGroupRequestAssignment();

@@ -1,0 +1,60 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace SensorAspire.ServiceDefaults;
+
+/// <summary>
+/// Healthy when the cluster answers a metadata request with at least one broker. Unlike Aspire's check (Xabaril's,
+/// which produces to <c>healthchecks-topic</c> on every probe), it writes nothing to Kafka.
+/// </summary>
+public sealed class KafkaHealthCheck(AdminClientConfig config) : IHealthCheck, IDisposable
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(2);
+    private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(config).Build());
+
+    /// <inheritdoc />
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            // GetMetadata blocks on librdkafka; keep it off the caller's thread.
+            var metadata = await Task.Run(() => _admin.Value.GetMetadata(s_timeout), cancellationToken).ConfigureAwait(false);
+            return metadata.Brokers.Count > 0
+                ? HealthCheckResult.Healthy()
+                : new HealthCheckResult(context.Registration.FailureStatus, "Kafka returned no brokers.");
+        }
+        catch (KafkaException ex)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "Kafka metadata request failed.", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_admin.IsValueCreated)
+        {
+            _admin.Value.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Copies only the connection settings (bootstrap servers, security, SASL, SSL, client id) of a producer or
+    /// consumer config, so the admin client does not warn about properties that do not apply to it.
+    /// </summary>
+    public static AdminClientConfig ConnectionSettingsOf(ClientConfig config)
+    {
+        var admin = new AdminClientConfig { SocketTimeoutMs = (int)s_timeout.TotalMilliseconds };
+        foreach (var (key, value) in config)
+        {
+            if (key is "bootstrap.servers" or "security.protocol" or "client.id"
+                || key.StartsWith("sasl.", StringComparison.Ordinal)
+                || key.StartsWith("ssl.", StringComparison.Ordinal))
+            {
+                admin.Set(key, value);
+            }
+        }
+
+        return admin;
+    }
+}

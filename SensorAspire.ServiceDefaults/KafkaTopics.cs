@@ -1,0 +1,56 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Logging;
+
+namespace SensorAspire.ServiceDefaults;
+
+/// <summary>Creates topics at service start, idempotently.</summary>
+public static partial class KafkaTopics
+{
+    /// <summary>
+    /// Creates <paramref name="topics"/> that do not exist yet (TopicAlreadyExists is success), retrying while the
+    /// broker is unreachable until <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public static async Task EnsureCreatedAsync(
+        ClientConfig clientConfig, IReadOnlyList<TopicSpecification> topics, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(clientConfig);
+        ArgumentNullException.ThrowIfNull(topics);
+        using var admin = new AdminClientBuilder(KafkaHealthCheck.ConnectionSettingsOf(clientConfig)).Build();
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                await admin.CreateTopicsAsync(topics, new CreateTopicsOptions { RequestTimeout = TimeSpan.FromSeconds(10) })
+                    .WaitAsync(cancellationToken).ConfigureAwait(false);
+                TopicsReady(logger, string.Join(", ", topics.Select(t => t.Name)));
+                return;
+            }
+            catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+            {
+                TopicsReady(logger, string.Join(", ", topics.Select(t => t.Name)));
+                return;
+            }
+            catch (CreateTopicsException ex)
+            {
+                var failures = ex.Results.Where(r => r.Error.Code is not (ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+                    .Select(r => $"{r.Topic}: {r.Error.Reason}");
+                throw new InvalidOperationException($"Creating Kafka topics failed: {string.Join("; ", failures)}", ex);
+            }
+            catch (KafkaException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The broker may still be starting (the AppHost waits for it, plain runs may not): back off and retry.
+                TopicCreationRetry(logger, ex.Message, delay);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Kafka topics ready: {Topics}")]
+    private static partial void TopicsReady(ILogger logger, string topics);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Creating Kafka topics failed ({Reason}); retrying in {Delay}")]
+    private static partial void TopicCreationRetry(ILogger logger, string reason, TimeSpan delay);
+}

@@ -1,0 +1,370 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SensorAspire.Aggregator;
+using SensorAspire.Aggregator.Kafka;
+using SensorAspire.Contracts;
+using SensorAspire.EmbeddedKafka;
+
+namespace SensorAspire.Benchmarks;
+
+/// <summary>
+/// <c>pipeline</c>: the embedded broker, the simulator and the aggregator, all running on this machine.
+/// <list type="bullet">
+/// <item>throughput: simulator load mode, 10,000 sensors, readings/s the aggregator sustains (target ≥ 100,000/s);</item>
+/// <item>latency: 1,000 readings/s, reading timestamp → window update delivered, p50/p99 (target p99 ≤ 50 ms);</item>
+/// <item>memory: the aggregator as its own process holding 100,000 sensors of 12 readings, RSS (target ≤ 150 MB).</item>
+/// </list>
+/// Usage: <c>pipeline [throughput|latency|memory|all] [rate] [seconds]</c>.
+/// </summary>
+internal static class PipelineBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var phase = args.Length > 0 ? args[0] : "all";
+        var rate = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 150_000;
+        var seconds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
+        await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions());
+        Console.WriteLine($"pipeline: embedded broker at {broker.BootstrapServers}, {Environment.ProcessorCount} cores");
+
+        var ok = true;
+        if (phase is "all" or "throughput")
+        {
+            ok &= await ThroughputAsync(broker.BootstrapServers, rate, seconds);
+        }
+
+        if (phase is "all" or "latency")
+        {
+            ok &= await LatencyAsync(broker.BootstrapServers, seconds);
+        }
+
+        if (phase is "all" or "memory")
+        {
+            ok &= await MemoryAsync(broker.BootstrapServers, 100_000);
+        }
+
+        return ok ? 0 : 1;
+    }
+
+    private static async Task<bool> ThroughputAsync(string bootstrap, double rate, int seconds)
+    {
+        var names = new Names();
+        using var meters = new PipelineMeters();
+        await using var aggregator = await StartAggregatorAsync(bootstrap, names);
+        await using var simulator = await StartSimulatorAsync(bootstrap, names, sensors: 10_000, rate, (long)(rate * seconds));
+        Console.WriteLine($"  trace sampling: {Common(bootstrap)["OTEL_TRACES_SAMPLER"]} {Common(bootstrap)["OTEL_TRACES_SAMPLER_ARG"]}");
+
+        Console.WriteLine($"throughput: simulator load mode at {rate:N0} readings/s for {seconds} s, 10,000 sensors");
+        var start = Stopwatch.StartNew();
+        long lastApplied = 0;
+        var samples = new List<double>();
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        var expected = (long)(rate * seconds);
+        while (await timer.WaitForNextTickAsync() && start.Elapsed < TimeSpan.FromSeconds(seconds * 4))
+        {
+            var applied = meters.Applied;
+            var second = applied - lastApplied;
+            lastApplied = applied;
+            Console.WriteLine($"  t={start.Elapsed.TotalSeconds,5:F0}s sent={meters.Sent,10:N0} applied={applied,10:N0} (+{second:N0}/s) updates={meters.Updates:N0}");
+            if (start.Elapsed > TimeSpan.FromSeconds(3) && start.Elapsed < TimeSpan.FromSeconds(seconds))
+            {
+                samples.Add(second);
+            }
+
+            if (applied >= expected)
+            {
+                break;
+            }
+        }
+
+        var sustained = samples.Count == 0 ? 0 : samples.Average();
+        var total = meters.Applied / start.Elapsed.TotalSeconds;
+        Console.WriteLine($"  sustained {sustained:N0} readings/s applied (steady state), {total:N0}/s overall including start-up and drain (target >= 100,000/s)");
+        Console.WriteLine($"  {meters.Updates:N0} window updates published for {meters.Applied:N0} readings (coalescing x{(double)meters.Applied / Math.Max(1, meters.Updates):F2})");
+        return sustained >= 100_000;
+    }
+
+    private static async Task<bool> LatencyAsync(string bootstrap, int seconds)
+    {
+        var names = new Names();
+        using var meters = new PipelineMeters();
+        await using var aggregator = await StartAggregatorAsync(bootstrap, names);
+        await using var simulator = await StartSimulatorAsync(bootstrap, names, sensors: 10_000, rate: 1_000, maxReadings: 1_000L * seconds);
+
+        Console.WriteLine($"latency: 1,000 readings/s for {seconds} s, 10,000 sensors");
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        var deadline = Stopwatch.StartNew();
+        while (meters.Updates < 1_000L * seconds && deadline.Elapsed < TimeSpan.FromSeconds(seconds * 3) && await timer.WaitForNextTickAsync())
+        {
+        }
+
+        var latencies = meters.Latencies();
+
+        // Skip the first second: it includes the consumer's first fetch after joining the group.
+        var steady = latencies.Skip(Math.Min(1_000, latencies.Count / 10)).Order().ToList();
+        double P(double q) => steady.Count == 0 ? double.NaN : steady[(int)Math.Min(steady.Count - 1, q * steady.Count)] * 1000;
+        Console.WriteLine($"  {steady.Count:N0} window updates: p50 {P(0.50):F1} ms, p99 {P(0.99):F1} ms, max {P(1):F1} ms (target p99 <= 50 ms)");
+        return P(0.99) <= 50;
+    }
+
+    private static async Task<bool> MemoryAsync(string bootstrap, int sensors)
+    {
+        var names = new Names();
+        var settings = AggregatorSettings(bootstrap, names);
+        var dll = typeof(AggregatorOptions).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+
+        // AGGREGATOR_ENV_X=v sets X=v for the aggregator process only (e.g. runtime GC knobs to compare).
+        foreach (var key in Environment.GetEnvironmentVariables().Keys.OfType<string>().Where(k => k.StartsWith("AGGREGATOR_ENV_", StringComparison.Ordinal)))
+        {
+            start.Environment[key["AGGREGATOR_ENV_".Length..]] = Environment.GetEnvironmentVariable(key);
+        }
+
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            Console.WriteLine($"memory: aggregator process {process.Id} fed {sensors:N0} sensors x 12 readings");
+            await ProduceReadingsAsync(bootstrap, names.Readings, sensors, perSensor: 12);
+            var full = await CountFullWindowsAsync(bootstrap, names.Windows, sensors, TimeSpan.FromMinutes(5));
+            process.Refresh();
+            var rss = process.WorkingSet64 / (1024.0 * 1024);
+            var status = File.Exists($"/proc/{process.Id}/status")
+                ? string.Join(", ", File.ReadLines($"/proc/{process.Id}/status").Where(l => l.StartsWith("RssAnon", StringComparison.Ordinal) || l.StartsWith("RssFile", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))))
+                : "";
+            Console.WriteLine($"  holding {full:N0} full windows: RSS {rss:F0} MB (target <= 150 MB) [{status}]");
+            return full == sensors && rss <= 150;
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task ProduceReadingsAsync(string bootstrap, string topic, int sensors, int perSensor)
+    {
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrap,
+            LingerMs = 20,
+            QueueBufferingMaxMessages = 1_000_000,
+        }).Build();
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-1);
+        for (var r = 0; r < perSensor; r++)
+        {
+            for (var s = 0; s < sensors; s++)
+            {
+                var reading = new SensorReading($"sensor{s}", t0.AddSeconds(r), 20 + (s % 19));
+                var message = new Message<string, byte[]> { Key = reading.SensorId, Value = JsonSerializer.SerializeToUtf8Bytes(reading, ContractsJsonContext.Default.SensorReading) };
+                while (true)
+                {
+                    try
+                    {
+                        producer.Produce(topic, message);
+                        break;
+                    }
+                    catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        producer.Poll(TimeSpan.FromMilliseconds(10));
+                    }
+                }
+            }
+        }
+
+        await Task.Run(() => producer.Flush(TimeSpan.FromMinutes(2)));
+    }
+
+    private static async Task<int> CountFullWindowsAsync(string bootstrap, string topic, int sensors, TimeSpan timeout)
+    {
+        return await Task.Run(() =>
+        {
+            using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+            {
+                BootstrapServers = bootstrap,
+                GroupId = $"bench-{Guid.NewGuid():N}",
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+                EnableAutoCommit = false,
+                TopicMetadataRefreshIntervalMs = 500,
+            }).SetLogHandler((_, _) => { }).Build();
+            consumer.Subscribe(topic);
+            var full = new HashSet<string>();
+            var deadline = Stopwatch.StartNew();
+            while (full.Count < sensors && deadline.Elapsed < timeout)
+            {
+                try
+                {
+                    if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result
+                        && JsonSerializer.Deserialize(result.Message.Value, ContractsJsonContext.Default.WindowUpdated) is { Stats.Count: 12 } update)
+                    {
+                        full.Add(update.SensorId);
+                    }
+                }
+                catch (ConsumeException)
+                {
+                    // The windows topic may not exist yet.
+                }
+            }
+
+            consumer.Close();
+            return full.Count;
+        });
+    }
+
+    private static Dictionary<string, string?> Common(string bootstrap) => new()
+    {
+        ["ConnectionStrings:kafka"] = bootstrap,
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Aspire.Confluent.Kafka"] = "Critical",
+        ["Aspire:Confluent:Kafka:Consumer:Config:FetchWaitMaxMs"] = "10",
+        ["Aspire:Confluent:Kafka:Consumer:Config:TopicMetadataRefreshIntervalMs"] = "1000",
+
+        // Head sampling, as a production deployment under load would run (OTEL_TRACES_SAMPLER/_ARG, read by the SDK
+        // from configuration); every span is still started and propagated, 1 trace in 100 is recorded.
+        ["OTEL_TRACES_SAMPLER"] = Environment.GetEnvironmentVariable("OTEL_TRACES_SAMPLER") ?? "parentbased_traceidratio",
+        ["OTEL_TRACES_SAMPLER_ARG"] = Environment.GetEnvironmentVariable("OTEL_TRACES_SAMPLER_ARG") ?? "0.01",
+    };
+
+    private static Dictionary<string, string?> AggregatorSettings(string bootstrap, Names names)
+    {
+        var settings = Common(bootstrap);
+        settings["Aspire:Confluent:Kafka:Consumer:Config:GroupId"] = names.Group;
+        settings["Aggregator:ReadingsTopic"] = names.Readings;
+        settings["Aggregator:TutorialTopic"] = names.Tutorial;
+        settings["Aggregator:WindowsTopic"] = names.Windows;
+        settings["Aggregator:DeadLetterTopic"] = names.DeadLetter;
+        return settings;
+    }
+
+    private static async Task<Running> StartAggregatorAsync(string bootstrap, Names names)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "SensorAspire.Aggregator" });
+        builder.Configuration.AddInMemoryCollection(AggregatorSettings(bootstrap, names));
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddServiceDefaults();
+        builder.AddAggregatorServices();
+        var app = builder.Build();
+        await app.StartAsync();
+
+        // Readings sent before the group assignment would count against latency; wait until partitions are held.
+        var engine = app.Services.GetRequiredService<WindowAggregationEngine>();
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (engine.AssignedPartitions == 0 && await poll.WaitForNextTickAsync())
+        {
+        }
+
+        return new Running(app);
+    }
+
+    private static async Task<Running> StartSimulatorAsync(string bootstrap, Names names, int sensors, double rate, long maxReadings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "SensorAspire.Simulator" });
+        var settings = Common(bootstrap);
+        settings["Simulator:Topic"] = names.Readings;
+        settings["Simulator:SensorCount"] = sensors.ToString(CultureInfo.InvariantCulture);
+        settings["Simulator:TargetRate"] = rate.ToString(CultureInfo.InvariantCulture);
+        settings["Simulator:MaxReadings"] = maxReadings.ToString(CultureInfo.InvariantCulture);
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddServiceDefaults();
+        builder.AddSimulatorServices();
+        var app = builder.Build();
+        await app.StartAsync();
+        return new Running(app);
+    }
+
+    /// <summary>Stops the host (workers drain and commit) before disposing it.</summary>
+    private sealed class Running(WebApplication app) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    private sealed class Names
+    {
+        private readonly string _id = Guid.NewGuid().ToString("N")[..8];
+
+        public string Readings => $"bench-readings-{_id}";
+
+        public string Tutorial => $"bench-SensorData-{_id}";
+
+        public string Windows => $"bench-windows-{_id}";
+
+        public string DeadLetter => $"bench-dlq-{_id}";
+
+        public string Group => $"bench-aggregator-{_id}";
+    }
+
+    /// <summary>Listens to the services' own instruments: readings sent/applied, updates published, latency.</summary>
+    private sealed class PipelineMeters : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly List<double> _latencies = [];
+        private long _sent;
+        private long _applied;
+        private long _updates;
+
+        public PipelineMeters()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name is "sensor.readings.sent" or "sensor.readings.applied" or "sensor.window_updates.published" or "sensor.pipeline.latency")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            {
+                switch (instrument.Name)
+                {
+                    case "sensor.readings.sent": Interlocked.Add(ref _sent, value); break;
+                    case "sensor.readings.applied": Interlocked.Add(ref _applied, value); break;
+                    default: Interlocked.Add(ref _updates, value); break;
+                }
+            });
+            _listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+            {
+                lock (_latencies)
+                {
+                    _latencies.Add(value);
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Sent => Interlocked.Read(ref _sent);
+
+        public long Applied => Interlocked.Read(ref _applied);
+
+        public long Updates => Interlocked.Read(ref _updates);
+
+        public List<double> Latencies()
+        {
+            lock (_latencies)
+            {
+                return [.. _latencies];
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}

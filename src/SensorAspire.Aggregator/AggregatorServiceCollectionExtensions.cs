@@ -1,0 +1,62 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Confluent.Kafka;
+using SensorAspire.Aggregator;
+using SensorAspire.Aggregator.Kafka;
+using SensorAspire.Aggregator.Windows;
+using SensorAspire.ServiceDefaults;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>Registers the aggregator: options, Kafka clients on connection "kafka", windows, worker, health check.</summary>
+public static class AggregatorServiceCollectionExtensions
+{
+    /// <summary>The connection name (<c>ConnectionStrings:kafka</c>) the aggregator's clients use.</summary>
+    public const string ConnectionName = "kafka";
+
+    public static IHostApplicationBuilder AddAggregatorServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AggregatorOptions>()
+            .BindConfiguration(AggregatorOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.AddKafkaConsumer<string, byte[]>(ConnectionName, ConfigureConsumer, SetRebalanceHandlers);
+        builder.AddKafkaProducer<string, byte[]>(ConnectionName, ConfigureProducer);
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<WindowStore>();
+        builder.Services.AddSingleton<WindowRestorer>();
+        builder.Services.AddSingleton<WindowAggregationEngine>();
+        builder.Services.AddSingleton<AggregatorTelemetry>();
+        builder.Services.AddSingleton<ReadingAggregatorWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadingAggregatorWorker>());
+        builder.Services.AddHealthChecks().AddCheck<AggregatorHealthCheck>("aggregator");
+        return builder;
+    }
+
+    // Configuration wins where it sets a value (??=); the offset-store rule is not negotiable.
+    private static void ConfigureConsumer(KafkaConsumerSettings settings)
+    {
+        settings.Config.GroupId ??= AggregatorOptions.DefaultGroupId;
+        settings.Config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
+        settings.Config.EnableAutoCommit ??= true;
+
+        // Offsets are stored by WindowAggregationEngine only after the updates they produced are acknowledged.
+        settings.Config.EnableAutoOffsetStore = false;
+    }
+
+    private static void ConfigureProducer(KafkaProducerSettings settings)
+    {
+        settings.Config.Acks ??= Acks.All;
+        settings.Config.EnableIdempotence ??= true;
+        settings.Config.LingerMs ??= 5;
+    }
+
+    private static void SetRebalanceHandlers(IServiceProvider services, ConsumerBuilder<string, byte[]> builder)
+    {
+        // Resolved when a rebalance happens (inside Consume), long after the consumer itself was built.
+        builder.SetPartitionsAssignedHandler((c, partitions) => services.GetRequiredService<WindowAggregationEngine>().OnAssigned(c, partitions));
+        builder.SetPartitionsRevokedHandler((c, partitions) => services.GetRequiredService<WindowAggregationEngine>().OnRevoked(c, partitions));
+        builder.SetPartitionsLostHandler((_, partitions) => services.GetRequiredService<WindowAggregationEngine>().OnLost(partitions));
+    }
+}

@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using SensorAspire.Aggregator.Windows;
+using SensorAspire.Contracts;
+using SensorAspire.ServiceDefaults;
+
+namespace SensorAspire.Aggregator.Kafka;
+
+/// <summary>
+/// The aggregator's core, driven by <see cref="ReadingAggregatorWorker"/> and by the consumer's rebalance callbacks,
+/// all on the consume loop's thread: applies readings to windows, publishes one update per changed sensor per batch
+/// (coalescing), dead-letters bad input, and stores input offsets for commit only after everything a batch produced
+/// is acknowledged. Delivery reports arrive on the producer's thread and only touch <see cref="PendingBatch"/> counters.
+/// </summary>
+internal sealed partial class WindowAggregationEngine(
+    IProducer<string, byte[]> producer,
+    KafkaConsumerSettings consumerSettings,
+    WindowStore store,
+    WindowRestorer restorer,
+    AggregatorTelemetry telemetry,
+    IOptions<AggregatorOptions> options,
+    TimeProvider time,
+    ILogger<WindowAggregationEngine> logger)
+{
+    private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly AggregatorOptions _options = options.Value;
+    private readonly Queue<PendingBatch> _inFlight = new();
+    private readonly HashSet<TopicPartition> _held = [];
+    private PendingBatch _batch = new();
+
+    /// <summary>Input partitions currently assigned (for the health check).</summary>
+    public int AssignedPartitions => _held.Count;
+
+    /// <summary>Applies one consumed message (or dead-letters it) as part of the current batch.</summary>
+    public void Process(ConsumeResult<string, byte[]> result)
+    {
+        using var activity = KafkaTelemetry.StartProcess(AggregatorTelemetry.Source, result, consumerSettings.Config.GroupId);
+        _batch.Track(result.TopicPartitionOffset);
+
+        if (string.Equals(result.Topic, _options.TutorialTopic, StringComparison.Ordinal))
+        {
+            if (ReadingDecoder.TryDecodeTutorial(result.Message.Value, out var temp1, out var temp2, out var reason, out var detail))
+            {
+                Apply(temp1, result, activity);
+                Apply(temp2, result, activity);
+            }
+            else
+            {
+                DeadLetter(result, reason, detail, activity);
+            }
+        }
+        else if (ReadingDecoder.TryDecodeJson(result.Message.Key, result.Message.Value, out var reading, out var reason, out var detail))
+        {
+            Apply(reading, result, activity);
+        }
+        else
+        {
+            DeadLetter(result, reason, detail, activity);
+        }
+    }
+
+    /// <summary>Publishes one update per changed sensor and closes the current batch.</summary>
+    public void PublishPending()
+    {
+        var batch = _batch;
+        if (batch.MessageCount == 0 && store.Dirty.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var state in store.Dirty)
+        {
+            var message = new Message<string, byte[]>
+            {
+                Key = state.SensorId,
+                Value = JsonSerializer.SerializeToUtf8Bytes(WindowStore.ToMessage(state, now), ContractsJsonContext.Default.WindowUpdated),
+            };
+            var activity = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.WindowsTopic, message, state.LastProcess, state.Links);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag("sensor.id", state.SensorId);
+                activity.SetTag("messaging.batch.message_count", (state.Links?.Count ?? 0) + 1);
+            }
+
+            var oldestTicks = state.OldestPendingTicks;
+            batch.AddOutstanding();
+            Produce(_options.WindowsTopic, message, report => OnWindowDelivered(report, batch, activity, oldestTicks));
+        }
+
+        store.ClearDirty();
+        batch.Seal();
+        _inFlight.Enqueue(batch);
+        _batch = new PendingBatch();
+    }
+
+    /// <summary>Stores, for the next commit, the offsets of every leading batch whose output is fully acknowledged.</summary>
+    public void StoreCompleted(IConsumer<string, byte[]> consumer)
+    {
+        while (_inFlight.TryPeek(out var batch) && batch.IsComplete)
+        {
+            if (batch.HasFailed)
+            {
+                // Offsets stay uncommitted; a restart replays them and skips what reached the windows topic.
+                throw new InvalidOperationException("A window update or dead letter could not be delivered; stopping without committing its input.");
+            }
+
+            foreach (var (partition, offset) in batch.NextOffsets)
+            {
+                if (_held.Contains(partition))
+                {
+                    consumer.StoreOffset(new TopicPartitionOffset(partition, offset));
+                }
+            }
+
+            _inFlight.Dequeue();
+        }
+    }
+
+    /// <summary>Publishes what is pending, waits for every acknowledgement and commits (rebalance or shutdown).</summary>
+    public void Drain(IConsumer<string, byte[]> consumer)
+    {
+        PublishPending();
+        producer.Flush(s_flushTimeout);
+        StoreCompleted(consumer);
+        try
+        {
+            consumer.Commit();
+        }
+        catch (KafkaException ex) when (ex.Error.Code is ErrorCode.Local_NoOffset or ErrorCode.Local_State)
+        {
+            // Nothing stored since the last commit, or no assignment: nothing to do.
+        }
+    }
+
+    public void OnAssigned(IConsumer<string, byte[]> consumer, List<TopicPartition> partitions)
+    {
+        _ = consumer;
+        var fresh = partitions.Where(p => !_held.Contains(p)).ToList();
+        var assigned = partitions.ToHashSet();
+
+        // Windows of partitions given away may be changed by their new owner: drop them (they are on the windows topic).
+        store.RemoveWhere(s => s.SourceTopic is null || !assigned.Contains(new TopicPartition(s.SourceTopic, s.SourcePartition)));
+        restorer.Restore(store, fresh);
+        _held.Clear();
+        _held.UnionWith(partitions);
+        PartitionsAssigned(partitions.Count, fresh.Count, store.Count);
+    }
+
+    public void OnRevoked(IConsumer<string, byte[]> consumer, List<TopicPartitionOffset> partitions)
+    {
+        // Eager rebalancing: everything is revoked, then a new assignment arrives. Publish and commit first so the
+        // next owner of a partition restores exactly the windows its committed offsets correspond to. The windows
+        // stay in memory: if a partition comes back, they are still current.
+        Drain(consumer);
+        PartitionsRevoked(partitions.Count);
+    }
+
+    public void OnLost(List<TopicPartitionOffset> partitions)
+    {
+        // Someone else owns these now; do not commit, forget their windows and restore them if they come back.
+        var lost = partitions.Select(p => p.TopicPartition).ToHashSet();
+        store.RemoveWhere(s => s.SourceTopic is not null && lost.Contains(new TopicPartition(s.SourceTopic, s.SourcePartition)));
+        _held.ExceptWith(lost);
+        PartitionsLost(partitions.Count);
+    }
+
+    private void Apply(in DecodedReading reading, ConsumeResult<string, byte[]> result, Activity? activity)
+    {
+        var change = store.Apply(reading.SensorId, reading.UtcTicks, reading.Value, result.Topic, result.Partition.Value, result.Offset.Value, out var state);
+        switch (change)
+        {
+            case null:
+                telemetry.ReadingsSkipped.Add(1, new KeyValuePair<string, object?>("reason", "duplicate"));
+                activity?.SetTag("sensor.skipped", "duplicate");
+                break;
+            case WindowChange.DiscardedTooOld:
+                telemetry.ReadingsSkipped.Add(1, new KeyValuePair<string, object?>("reason", "too-old"));
+                activity?.SetTag("sensor.skipped", "too-old");
+                break;
+            default:
+                telemetry.ReadingsApplied.Add(1);
+                state.AddTrace(activity);
+                break;
+        }
+    }
+
+    private void DeadLetter(ConsumeResult<string, byte[]> result, string reason, string detail, Activity? activity)
+    {
+        var headers = new Headers();
+        foreach (var header in result.Message.Headers ?? [])
+        {
+            headers.Add(header.Key, header.GetValueBytes());
+        }
+
+        headers.Add(DeadLetterHeaders.Reason, Encoding.UTF8.GetBytes(reason));
+        headers.Add(DeadLetterHeaders.Detail, Encoding.UTF8.GetBytes(detail));
+        headers.Add(DeadLetterHeaders.SourceTopic, Encoding.UTF8.GetBytes(result.Topic));
+        headers.Add(DeadLetterHeaders.SourcePartition, Encoding.UTF8.GetBytes(result.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        headers.Add(DeadLetterHeaders.SourceOffset, Encoding.UTF8.GetBytes(result.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        var message = new Message<string, byte[]> { Key = result.Message.Key, Value = result.Message.Value, Headers = headers };
+        activity?.SetTag("error.type", reason);
+        activity?.SetStatus(ActivityStatusCode.Error, detail);
+        var send = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.DeadLetterTopic, message);
+        telemetry.DeadLetters.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        DeadLettered(result.Topic, result.Partition.Value, result.Offset.Value, reason, detail);
+
+        var batch = _batch;
+        batch.AddOutstanding();
+        Produce(_options.DeadLetterTopic, message, report =>
+        {
+            Complete(send, report);
+            batch.Delivered(report.Error.Code == ErrorCode.NoError);
+        });
+    }
+
+    private void OnWindowDelivered(DeliveryReport<string, byte[]> report, PendingBatch batch, Activity? activity, long oldestTicks)
+    {
+        if (report.Error.Code == ErrorCode.NoError)
+        {
+            telemetry.WindowUpdates.Add(1);
+            telemetry.Latency.Record(TimeSpan.FromTicks(time.GetUtcNow().UtcTicks - oldestTicks).TotalSeconds);
+        }
+
+        Complete(activity, report);
+        batch.Delivered(report.Error.Code == ErrorCode.NoError);
+    }
+
+    private void Complete(Activity? activity, DeliveryReport<string, byte[]> report)
+    {
+        if (report.Error.Code == ErrorCode.NoError)
+        {
+            KafkaTelemetry.RecordDelivery(activity, report.TopicPartitionOffset);
+        }
+        else
+        {
+            KafkaTelemetry.RecordError(activity, new KafkaException(report.Error));
+            DeliveryFailed(report.Topic, report.Error.Reason);
+        }
+
+        activity?.Dispose();
+    }
+
+    private void Produce(string topic, Message<string, byte[]> message, Action<DeliveryReport<string, byte[]>> onDelivered)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, message, onDelivered);
+                return;
+            }
+            catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                // Back-pressure: the local queue is full until deliveries catch up.
+                Thread.Sleep(1);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Assigned {Partitions} input partitions ({Fresh} new); holding {Sensors} sensor windows")]
+    private partial void PartitionsAssigned(int partitions, int fresh, int sensors);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Revoked {Partitions} input partitions after publishing and committing")]
+    private partial void PartitionsRevoked(int partitions);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Lost {Partitions} input partitions; their windows will be restored if they come back")]
+    private partial void PartitionsLost(int partitions);
+
+    [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "Dead-lettered {Topic}[{Partition}]@{Offset}: {Reason} ({Detail})")]
+    private partial void DeadLettered(string topic, int partition, long offset, string reason, string detail);
+
+    [LoggerMessage(EventId = 34, Level = LogLevel.Error, Message = "Delivery to {Topic} failed: {Reason}")]
+    private partial void DeliveryFailed(string topic, string reason);
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using SensorAspire.Aggregator.Windows;
+using SensorAspire.Contracts;
+using SensorAspire.ServiceDefaults;
+
+namespace SensorAspire.Aggregator.Kafka;
+
+/// <summary>
+/// Reads the compacted windows topic back (the latest update per sensor) and loads the windows whose source
+/// partition this instance was just assigned, so a restarted or rebalanced aggregator continues where the previous
+/// owner's published state ends.
+/// </summary>
+internal sealed partial class WindowRestorer(
+    KafkaConsumerSettings consumerSettings,
+    IOptions<AggregatorOptions> options,
+    ILogger<WindowRestorer> logger)
+{
+    public int Restore(WindowStore store, IReadOnlyCollection<TopicPartition> partitions)
+    {
+        if (partitions.Count == 0)
+        {
+            return 0;
+        }
+
+        var topic = options.Value.WindowsTopic;
+        var config = new ConsumerConfig(consumerSettings.Config.ToDictionary(kv => kv.Key, kv => kv.Value))
+        {
+            // Never commits: a throwaway group id keeps it out of the aggregator's group.
+            GroupId = $"{consumerSettings.Config.GroupId}-restore-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+            EnablePartitionEof = true,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            StatisticsIntervalMs = 0,
+        };
+
+        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
+        var deadline = DateTime.UtcNow + options.Value.RestoreTimeout;
+        var remaining = new HashSet<TopicPartition>();
+        using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
+        {
+            var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == topic);
+            foreach (var partition in metadata?.Partitions ?? [])
+            {
+                var tp = new TopicPartition(topic, partition.PartitionId);
+                var watermarks = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
+                if (watermarks.High > watermarks.Low)
+                {
+                    remaining.Add(tp);
+                }
+            }
+        }
+
+        var latest = new Dictionary<string, WindowUpdated>(StringComparer.Ordinal);
+        consumer.Assign(remaining.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        var read = 0;
+        while (remaining.Count > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Reading topic {topic} back took longer than Aggregator:RestoreTimeout ({options.Value.RestoreTimeout}).");
+            }
+
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                remaining.Remove(result.TopicPartition);
+                continue;
+            }
+
+            read++;
+            if (TryRead(result.Message.Value) is { } update)
+            {
+                latest[update.SensorId] = update;
+            }
+        }
+
+        var restored = 0;
+        foreach (var update in latest.Values)
+        {
+            if (partitions.Contains(new TopicPartition(update.Source.Topic, update.Source.Partition)))
+            {
+                store.Restore(update);
+                restored++;
+            }
+        }
+
+        Restored(logger, restored, read, topic);
+        return restored;
+    }
+
+    private static WindowUpdated? TryRead(byte[]? value)
+    {
+        if (value is null || value.Length == 0)
+        {
+            return null; // a tombstone: the sensor was deleted
+        }
+
+        try
+        {
+            var update = JsonSerializer.Deserialize(value, ContractsJsonContext.Default.WindowUpdated);
+            return update is { V: 1, SensorId: not null, Source: not null, Points: not null } ? update : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Restored {Count} sensor windows from {Read} messages on {Topic}")]
+    private static partial void Restored(ILogger logger, int count, int read, string topic);
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Options;
+using SensorAspire.Contracts;
+using SensorAspire.ServiceDefaults;
+
+namespace SensorAspire.Simulator;
+
+/// <summary>
+/// Sends simulated readings, keyed by sensor id. Steady mode (<see cref="SimulatorOptions.Interval"/>, the default):
+/// every sensor once per interval, starting at once, like the tutorial. Load mode (<see cref="SimulatorOptions.TargetRate"/>):
+/// paced every millisecond to the target rate, round-robin over sensors. Sends never await their acknowledgement:
+/// delivery reports end the send spans and feed the counters.
+/// </summary>
+internal sealed partial class ReadingProducerWorker(
+    IProducer<string, byte[]> producer,
+    KafkaProducerSettings producerSettings,
+    SimulatorTelemetry telemetry,
+    IOptions<SimulatorOptions> options,
+    TimeProvider time,
+    ILogger<ReadingProducerWorker> logger) : BackgroundService
+{
+    private readonly SimulatorOptions _options = options.Value;
+    private readonly ValueGenerator _values = new(options.Value);
+    private long _sent;
+    private Action<DeliveryReport<string, byte[]>>? _onDeliveredUntraced;
+    private int _nextSensor;
+
+    /// <summary>Readings handed to the producer so far.</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_options.CreateTopics)
+        {
+            TopicSpecification topic = new() { Name = _options.Topic, NumPartitions = _options.Partitions, ReplicationFactor = 1 };
+            await KafkaTopics.EnsureCreatedAsync(producerSettings.Config, [topic], logger, stoppingToken);
+        }
+
+        var ids = Enumerable.Range(0, _options.SensorCount).Select(_options.SensorId).ToArray();
+        try
+        {
+            if (_options.TargetRate is { } rate)
+            {
+                Started(_options.SensorCount, _options.Topic, $"load mode, {rate} readings/s");
+                await RunLoadAsync(ids, rate, stoppingToken);
+            }
+            else
+            {
+                var interval = _options.Interval ?? SimulatorOptions.DefaultInterval;
+                Started(_options.SensorCount, _options.Topic, $"steady mode, every {interval}");
+                await RunSteadyAsync(ids, interval, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(10));
+        Finished(Sent);
+    }
+
+    private async Task RunSteadyAsync(string[] ids, TimeSpan interval, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(interval, time);
+        do
+        {
+            for (var i = 0; i < ids.Length && !Done; i++)
+            {
+                Send(ids, i, stoppingToken);
+            }
+        }
+        while (!Done && await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task RunLoadAsync(string[] ids, double rate, CancellationToken stoppingToken)
+    {
+        // Pace against the clock, not the tick count, so timer jitter does not lower the rate; cap catch-up bursts.
+        var start = Stopwatch.GetTimestamp();
+        var maxBurst = Math.Max(1, (long)(rate / 10));
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(1), time);
+        while (!Done && await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var due = (long)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate) - Sent;
+            for (var n = Math.Min(due, maxBurst); n > 0 && !Done; n--)
+            {
+                var sensor = _nextSensor;
+                _nextSensor = (sensor + 1) % ids.Length;
+                if (!Send(ids, sensor, stoppingToken))
+                {
+                    _nextSensor = sensor;
+                    break; // local queue full: wait for the next tick
+                }
+            }
+        }
+    }
+
+    private bool Done => _options.MaxReadings is { } max && Sent >= max;
+
+    private bool Send(string[] ids, int sensor, CancellationToken stoppingToken)
+    {
+        stoppingToken.ThrowIfCancellationRequested();
+        var reading = new SensorReading(ids[sensor], time.GetUtcNow(), Math.Round(_values.Next(sensor), 3));
+        var message = new Message<string, byte[]>
+        {
+            Key = reading.SensorId,
+            Value = JsonSerializer.SerializeToUtf8Bytes(reading, ContractsJsonContext.Default.SensorReading),
+        };
+
+        // A root span per reading: the trace that follows it through the aggregator to the chart starts here.
+        var activity = KafkaTelemetry.StartSend(SimulatorTelemetry.Source, _options.Topic, message, parent: default);
+        activity?.SetTag("sensor.id", reading.SensorId);
+        try
+        {
+            // Unsampled readings (most of them under load) share one handler instead of a closure per message.
+            producer.Produce(_options.Topic, message, activity is null ? _onDeliveredUntraced ??= r => OnDelivered(r, null) : r => OnDelivered(r, activity));
+        }
+        catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+        {
+            activity?.Dispose();
+            return false;
+        }
+
+        Interlocked.Increment(ref _sent);
+        return true;
+    }
+
+    private void OnDelivered(DeliveryReport<string, byte[]> report, Activity? activity)
+    {
+        if (report.Error.Code == ErrorCode.NoError)
+        {
+            telemetry.ReadingsSent.Add(1);
+            KafkaTelemetry.RecordDelivery(activity, report.TopicPartitionOffset);
+        }
+        else
+        {
+            telemetry.ReadingsFailed.Add(1);
+            KafkaTelemetry.RecordError(activity, new KafkaException(report.Error));
+            DeliveryFailed(report.Message.Key, report.Error.Reason);
+        }
+
+        activity?.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Simulating {SensorCount} sensors to {Topic} ({Mode})")]
+    private partial void Started(int sensorCount, string topic, string mode);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Simulator stopped after {Sent} readings")]
+    private partial void Finished(long sent);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Reading of {SensorId} was not delivered: {Reason}")]
+    private partial void DeliveryFailed(string sensorId, string reason);
+}

@@ -1,0 +1,119 @@
+using SensorAspire.Aggregator.Windows;
+using SensorAspire.Contracts;
+
+namespace SensorAspire.Pipeline.Tests;
+
+public sealed class SensorWindowTests
+{
+    private static readonly DateTime s_t0 = new(2023, 3, 20, 10, 11, 12, DateTimeKind.Utc);
+
+    private static long At(int seconds) => s_t0.AddSeconds(seconds).Ticks;
+
+    [Fact]
+    public void WindowKeepsLastTwelveReadingsPerSensor()
+    {
+        var window = new SensorWindow(12);
+
+        for (var i = 0; i < 20; i++)
+        {
+            window.Add(At(i * 2), i);
+        }
+
+        var points = window.ToPoints();
+        Assert.Equal(12, window.Count);
+        Assert.Equal(Enumerable.Range(8, 12).Select(i => (double)i), points.Select(p => p.Value));
+        Assert.Equal(new DateTimeOffset(s_t0.AddSeconds(16)), points[0].Timestamp);
+    }
+
+    [Fact]
+    public void StatisticsCoverOnlyThePointsInTheWindow()
+    {
+        var window = new SensorWindow(3);
+
+        foreach (var (t, v) in new[] { (0, 100.0), (1, 2.0), (2, 4.0), (3, 9.0) })
+        {
+            window.Add(At(t), v);
+        }
+
+        Assert.Equal(new WindowStats(3, 2, 9, 5, 9), window.ToStats());
+    }
+
+    [Fact]
+    public void LateReadingIsInsertedAtItsTimestampPosition()
+    {
+        var window = new SensorWindow(4);
+        window.Add(At(0), 1);
+        window.Add(At(2), 3);
+
+        var change = window.Add(At(1), 2);
+
+        Assert.Equal(WindowChange.Inserted, change);
+        Assert.Equal([1.0, 2.0, 3.0], window.ToPoints().Select(p => p.Value));
+        Assert.Equal(3, window.Last);
+    }
+
+    [Fact]
+    public void LateReadingOlderThanAFullWindowIsDiscarded()
+    {
+        var window = new SensorWindow(2);
+        window.Add(At(5), 5);
+        window.Add(At(6), 6);
+
+        var change = window.Add(At(4), 4);
+
+        Assert.Equal(WindowChange.DiscardedTooOld, change);
+        Assert.Equal([5.0, 6.0], window.ToPoints().Select(p => p.Value));
+    }
+
+    [Fact]
+    public void LateReadingInAFullWindowEvictsTheOldestNotTheNewest()
+    {
+        var window = new SensorWindow(3);
+        window.Add(At(1), 1);
+        window.Add(At(3), 3);
+        window.Add(At(4), 4);
+
+        window.Add(At(2), 2);
+
+        Assert.Equal([2.0, 3.0, 4.0], window.ToPoints().Select(p => p.Value));
+        Assert.Equal(4, window.Last);
+    }
+
+    [Fact]
+    public void ReadingsWithEqualTimestampsKeepArrivalOrder()
+    {
+        var window = new SensorWindow(3);
+
+        window.Add(At(1), 1);
+        window.Add(At(1), 2);
+
+        Assert.Equal([1.0, 2.0], window.ToPoints().Select(p => p.Value));
+    }
+
+    [Fact]
+    public void AddAllocatesNothing()
+    {
+        var window = new SensorWindow(12);
+        window.Add(At(0), 0);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 1; i < 10_000; i++)
+        {
+            window.Add(At(i % 7 == 0 ? i - 3 : i), i);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void ResetKeepsTheNewestPointsWhenTheWindowShrank()
+    {
+        var window = new SensorWindow(2);
+        var points = Enumerable.Range(0, 5).Select(i => new WindowPoint(new DateTimeOffset(s_t0.AddSeconds(i)), i)).ToList();
+
+        window.Reset(points);
+
+        Assert.Equal([3.0, 4.0], window.ToPoints().Select(p => p.Value));
+        Assert.Equal(new WindowStats(2, 3, 4, 3.5, 4), window.ToStats());
+    }
+}
