@@ -9,6 +9,7 @@ internal static class BrokerCommandLine
     private const string Usage = """
         usage: SensorAspire.EmbeddedKafka [--port N] [--advertised-host HOST] [--advertised-port N] [--auto-create-topics true|false]
                                           [--default-partitions N] [--max-connections N] [--max-request-bytes N]
+                                          [--data-dir PATH] [--sync-writes true|false] [--segment-bytes N] [--retention-bytes N] [--retention-ms N]
           --port                 TCP port (default 9092; 0 picks a free one)
           --advertised-host      host name clients are told to connect to (default 127.0.0.1)
           --advertised-port      port clients are told to connect to (default: the bound port)
@@ -16,6 +17,11 @@ internal static class BrokerCommandLine
           --default-partitions   partitions of auto-created topics (default 1)
           --max-connections      client connections open at once; more are refused (default 1000)
           --max-request-bytes    largest request accepted; a bigger size prefix closes the connection (default 104857600)
+          --data-dir             keep topics, logs and committed offsets here across restarts (default: memory only)
+          --sync-writes          fsync after every append and commit (default false: written to the OS, fsync at shutdown)
+          --segment-bytes        default segment.bytes of topics (default 1048576)
+          --retention-bytes      default retention.bytes per partition (default -1: no limit)
+          --retention-ms         default retention.ms (default 604800000, 7 days; -1: forever)
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -108,8 +114,24 @@ internal static class BrokerCommandLine
                 case "--max-request-bytes" when int.TryParse(value, out var maxRequestBytes) && maxRequestBytes >= 1024:
                     options.MaxRequestBytes = maxRequestBytes;
                     break;
+                case "--data-dir" when !string.IsNullOrWhiteSpace(value):
+                    options.DataDirectory = value;
+                    break;
+                case "--sync-writes" when bool.TryParse(value, out var sync):
+                    options.SyncWrites = sync;
+                    break;
+                case "--segment-bytes" when int.TryParse(value, out var segmentBytes) && segmentBytes >= 1:
+                    options.SegmentBytes = segmentBytes;
+                    break;
+                case "--retention-bytes" when long.TryParse(value, out var retentionBytes) && retentionBytes >= -1:
+                    options.RetentionBytes = retentionBytes;
+                    break;
+                case "--retention-ms" when long.TryParse(value, out var retentionMs) && retentionMs >= -1:
+                    options.RetentionTime = retentionMs < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(retentionMs);
+                    break;
                 case "--port" or "--advertised-host" or "--advertised-port" or "--auto-create-topics" or "--default-partitions"
-                    or "--max-connections" or "--max-request-bytes":
+                    or "--max-connections" or "--max-request-bytes"
+                    or "--data-dir" or "--sync-writes" or "--segment-bytes" or "--retention-bytes" or "--retention-ms":
                     return $"invalid value '{value}' for {name}";
                 default:
                     return $"unknown option {name}";

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SensorAspire.EmbeddedKafka.Cluster;
+using SensorAspire.EmbeddedKafka.Groups;
 using SensorAspire.EmbeddedKafka.Network;
 
 namespace SensorAspire.EmbeddedKafka;
@@ -21,6 +22,9 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<EmbeddedKafkaBroker>();
         _state = new BrokerState(options, loggerFactory);
         _ = _state.Apis;
+
+        // Created now rather than on the first group request, so stored offsets of a deleted topic are always dropped.
+        _ = _state.GetComponent(GroupCoordinator.Create);
         _listener = new BrokerListener(_state);
     }
 
@@ -45,6 +49,14 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
         set => _state.RequestObserver = value;
     }
 
+    /// <summary>
+    /// Test hook: applies retention (at <paramref name="nowMs"/>, default now) and compaction to every partition now
+    /// instead of waiting for <see cref="EmbeddedKafkaOptions.LogCleanupInterval"/>. Returns the bytes retention dropped.
+    /// </summary>
+    internal long CleanLogsNow(long? nowMs = null) => _state.Cleaner.RunOnce(nowMs);
+
+    internal BrokerState State => _state;
+
     public static Task<EmbeddedKafkaBroker> StartAsync(EmbeddedKafkaOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -56,8 +68,7 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
         broker.LogStarted(broker.BootstrapServers, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         if (options.DataDirectory is { } dataDirectory)
         {
-            // Persistence arrives with issue 6; until then say so rather than pretend data survives a restart.
-            broker.LogDataDirectoryIgnored(dataDirectory);
+            broker.LogRecovered(dataDirectory, broker._state.Topics.Count, broker._state.Topics.RecoveredTruncatedBytes);
         }
 
         return Task.FromResult(broker);
@@ -115,6 +126,31 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.FetchMaxBytes, "EmbeddedKafkaOptions.FetchMaxBytes must be at least 1024.");
         }
 
+        if (options.SegmentBytes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SegmentBytes, "EmbeddedKafkaOptions.SegmentBytes must be at least 1.");
+        }
+
+        if (options.RetentionBytes < -1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.RetentionBytes, "EmbeddedKafkaOptions.RetentionBytes must be -1 (no limit) or at least 0.");
+        }
+
+        if (options.RetentionTime < TimeSpan.Zero && options.RetentionTime != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.RetentionTime, "EmbeddedKafkaOptions.RetentionTime must be positive or Timeout.InfiniteTimeSpan.");
+        }
+
+        if (options.LogCleanupInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.LogCleanupInterval, "EmbeddedKafkaOptions.LogCleanupInterval must be positive.");
+        }
+
+        if (options.DataDirectory is { } dataDirectory && string.IsNullOrWhiteSpace(dataDirectory))
+        {
+            throw new ArgumentException("EmbeddedKafkaOptions.DataDirectory must be null or a path.", nameof(options));
+        }
+
         if (options.MaxRequestBytes < 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxRequestBytes, "EmbeddedKafkaOptions.MaxRequestBytes must be at least 1024.");
@@ -140,6 +176,6 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
     [LoggerMessage(2, LogLevel.Information, "Embedded Kafka broker on {BootstrapServers} stopped")]
     private partial void LogStopped(string bootstrapServers);
 
-    [LoggerMessage(3, LogLevel.Warning, "DataDirectory {DataDirectory} is not used yet: this broker keeps everything in memory")]
-    private partial void LogDataDirectoryIgnored(string dataDirectory);
+    [LoggerMessage(3, LogLevel.Information, "Data directory {DataDirectory}: {TopicCount} topics recovered ({TruncatedBytes} bytes of torn segment tails cut)")]
+    private partial void LogRecovered(string dataDirectory, int topicCount, long truncatedBytes);
 }

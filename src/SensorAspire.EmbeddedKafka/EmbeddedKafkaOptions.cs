@@ -45,6 +45,31 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>Where the broker logs; null logs nothing.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>Where topics, logs and committed offsets are kept; null keeps everything in memory. Not used yet (issue 6): a warning is logged.</summary>
+    /// <summary>
+    /// Where topics (with configs and ids), partition logs and committed offsets are kept so they survive a restart;
+    /// null keeps everything in memory only. See the broker README for when data reaches disk.
+    /// </summary>
     public string? DataDirectory { get; set; }
+
+    /// <summary>
+    /// fsync after every append and offset commit (survives power loss, costs a disk flush per Produce). Off by
+    /// default, as Kafka's <c>log.flush.interval.messages</c>: data is written to the OS before the Produce response and
+    /// survives the broker process dying; files are fsynced when the broker stops.
+    /// </summary>
+    public bool SyncWrites { get; set; }
+
+    /// <summary>Default <c>segment.bytes</c> (Kafka's <c>log.segment.bytes</c>): retention drops and compaction rewrites whole segments of this size.</summary>
+    public int SegmentBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Default <c>retention.bytes</c> per partition (Kafka's <c>log.retention.bytes</c>); -1 means no size limit.</summary>
+    public long RetentionBytes { get; set; } = -1;
+
+    /// <summary>Default <c>retention.ms</c> (Kafka's <c>log.retention.ms</c>, 7 days); <see cref="Timeout.InfiniteTimeSpan"/> keeps data forever.</summary>
+    public TimeSpan RetentionTime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How often time retention and compaction run over every partition (Kafka's <c>log.retention.check.interval.ms</c>,
+    /// 5 minutes). Size retention does not wait for it (checked on every append), nor does compaction after a roll.
+    /// </summary>
+    public TimeSpan LogCleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

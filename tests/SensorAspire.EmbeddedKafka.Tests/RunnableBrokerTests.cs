@@ -71,7 +71,7 @@ public sealed class RunnableBrokerTests
         Assert.Equal((50, 2048), (options.MaxConnections, options.MaxRequestBytes));
     }
 
-    private static async Task<string> ReadBootstrapLineAsync(Process process)
+    internal static async Task<string> ReadBootstrapLineAsync(Process process)
     {
         while (await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask()
                    .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken) is { } line)

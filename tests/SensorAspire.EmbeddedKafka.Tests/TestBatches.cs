@@ -38,7 +38,7 @@ internal static class TestBatches
         return batch;
     }
 
-    private static void WriteVarint(List<byte> into, long value)
+    internal static void WriteVarint(List<byte> into, long value)
     {
         var zigzag = (ulong)((value << 1) ^ (value >> 63));
         while (zigzag >= 0x80)

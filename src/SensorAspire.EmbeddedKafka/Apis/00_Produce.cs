@@ -10,6 +10,8 @@
 //   the last five batches is not stored again and answers with its original offset; a gap is
 //   OUT_OF_ORDER_SEQUENCE_NUMBER (45); an older epoch INVALID_PRODUCER_EPOCH (47).
 // - Unknown topic or partition: UNKNOWN_TOPIC_OR_PARTITION (3); Produce never auto-creates (Metadata does).
+// - With a data directory each batch is written to its segment file (to the OS; fsynced too with SyncWrites) before
+//   the response; a failed write is KAFKA_STORAGE_ERROR (56). LogStartOffset in the answer follows retention.
 // - Min version 3 = record batch v2 only (kfake does the same); 3 and 7 must be in range for librdkafka 2.0.2 gates.
 //
 // Not implemented: transactions (a TransactionalId is rejected with TRANSACTIONAL_ID_AUTHORIZATION_FAILED 53),

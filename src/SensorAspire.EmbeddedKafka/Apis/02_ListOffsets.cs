@@ -2,7 +2,7 @@
 //
 // Behaviour:
 // - Timestamp -1 (latest): the high watermark (read_committed gets the same: no transactions). -2 (earliest): the log
-//   start offset. -3 (max timestamp, v7): the offset of the batch holding the largest timestamp. Timestamp -1 in the answer.
+//   start offset (the base of the first segment retention left). -3 (max timestamp, v7): the offset of the batch holding the largest timestamp. Timestamp -1 in the answer.
 // - Timestamp >= 0: the first record with timestamp >= it, with that record's timestamp, searched record by record
 //   in uncompressed batches; a compressed batch answers with its base offset and max timestamp. None: offset -1.
 // - CurrentLeaderEpoch (v4+) above ours: UNKNOWN_LEADER_EPOCH (75). LeaderEpoch in the answer: 0.

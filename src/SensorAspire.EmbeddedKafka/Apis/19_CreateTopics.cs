@@ -8,8 +8,10 @@
 //   costs a log up front, so a hostile count must not allocate gigabytes). Manual Assignments give the partition count.
 // - ReplicationFactor: -1 or any positive value is accepted and treated as 1 (a deliberate dev-broker leniency, so
 //   configs written for a 3-node cluster still work); 0 or below -1: INVALID_REPLICATION_FACTOR (38).
-// - Configs (cleanup.policy, retention.ms, ...) are stored as given and reported by DescribeConfigs; nothing acts on
-//   them yet (retention and compaction are issue 6). validateOnly (v1+) checks without creating.
+// - Configs are stored as given and reported by DescribeConfigs. The ones the log acts on are validated:
+//   segment.bytes, retention.bytes, retention.ms, delete.retention.ms, cleanup.policy (delete, compact or both);
+//   a bad value is INVALID_CONFIG (40). Others are stored, not checked. validateOnly (v1+) checks without creating.
+// - With a data directory the topic (name, id, partitions, configs) is on disk before the response is sent.
 // - The broker is the controller (Metadata ControllerId), so AdminClient sends this to us.
 //
 // Not implemented: v5+ (returns configs in the response), config name/value validation.
@@ -77,6 +79,7 @@ internal sealed class CreateTopicsApi(BrokerState broker) : ApiHandler<CreateTop
         ErrorCode.TopicAlreadyExists => $"Topic '{creatable.Name}' already exists.",
         ErrorCode.InvalidTopicException => $"Topic name '{creatable.Name}' is illegal: use 1-249 of [a-zA-Z0-9._-].",
         ErrorCode.InvalidPartitions => $"Number of partitions must be -1 or 1..{broker.Options.MaxPartitionsPerTopic} (MaxPartitionsPerTopic), got {Math.Max(creatable.NumPartitions, creatable.Assignments.Count)}.",
+        ErrorCode.InvalidConfig => "Invalid value for segment.bytes, retention.bytes, retention.ms, delete.retention.ms or cleanup.policy.",
         ErrorCode.InvalidReplicationFactor => $"Replication factor must be positive or -1, got {creatable.ReplicationFactor}.",
         _ => $"Error {error}.",
     };

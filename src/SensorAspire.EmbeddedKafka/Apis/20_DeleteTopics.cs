@@ -4,6 +4,7 @@
 // - Removes the topic and its data at once, wakes Fetches parked on it, and raises TopicRegistry.TopicDeleted so
 //   state kept elsewhere (committed group offsets) is dropped too, as Kafka does. Unknown name:
 //   UNKNOWN_TOPIC_OR_PARTITION (3). A topic created again with the same name gets a new TopicId.
+// - With a data directory the topic's folder (manifest first, then segment files) is deleted before the answer.
 //
 // Not implemented: v5 (error messages) and v6+ (delete by topic id).
 

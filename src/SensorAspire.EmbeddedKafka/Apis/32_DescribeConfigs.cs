@@ -1,8 +1,8 @@
 // DescribeConfigs (key 32), versions 0-1.
 //
 // Behaviour:
-// - Topic resources (type 2): every config set at creation (source DYNAMIC_TOPIC_CONFIG 1) plus Kafka's defaults for
-//   the rest (source DEFAULT_CONFIG 5, IsDefault in v0), filtered by ConfigurationKeys when given. Real entries, never
+// - Topic resources (type 2): every config set at creation (source DYNAMIC_TOPIC_CONFIG 1) plus the defaults for
+//   the rest (Kafka's, except segment.bytes, retention.bytes and retention.ms: the broker options) (source DEFAULT_CONFIG 5, IsDefault in v0), filtered by ConfigurationKeys when given. Real entries, never
 //   an empty list (librdkafka's read-modify-write AlterConfigs flows rely on them). Unknown topic: 3.
 // - Broker resources (type 4, our node id or empty name): a small set of broker defaults.
 // - IncludeSynonyms (v1): each entry lists itself as its only synonym.
@@ -37,8 +37,8 @@ internal sealed class DescribeConfigsApi(BrokerState broker) : ApiHandler<Descri
             response.Results.Add(result);
             IEnumerable<(string Name, string Value, sbyte Source)>? entries = resource.ResourceType switch
             {
-                TopicResource => broker.Topics.Find(resource.ResourceName) is { } topic ? TopicEntries(topic) : null,
-                BrokerResource => TopicConfigDefaults.Broker.Select(c => (c.Key, c.Value, StaticBrokerConfig)),
+                TopicResource => broker.Topics.Find(resource.ResourceName) is { } topic ? TopicEntries(topic, broker.Options) : null,
+                BrokerResource => TopicConfigDefaults.BrokerFor(broker.Options).Select(c => (c.Key, c.Value, StaticBrokerConfig)),
                 _ => null,
             };
             if (entries is null)
@@ -69,14 +69,14 @@ internal sealed class DescribeConfigsApi(BrokerState broker) : ApiHandler<Descri
         return new(response);
     }
 
-    private static IEnumerable<(string Name, string Value, sbyte Source)> TopicEntries(Topic topic)
+    private static IEnumerable<(string Name, string Value, sbyte Source)> TopicEntries(Topic topic, EmbeddedKafkaOptions options)
     {
         foreach (var (name, value) in topic.Configs.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
             yield return (name, value, DynamicTopicConfig);
         }
 
-        foreach (var (name, value) in TopicConfigDefaults.All)
+        foreach (var (name, value) in TopicConfigDefaults.For(options))
         {
             if (!topic.Configs.ContainsKey(name))
             {

@@ -8,29 +8,47 @@ namespace SensorAspire.EmbeddedKafka.Cluster;
 /// Everything a handler may read or change: options, identity (node id, advertised endpoint, cluster id), topics, and
 /// named components for state other APIs own (the group coordinator registers itself with <see cref="GetComponent{T}"/>).
 /// </summary>
-internal sealed class BrokerState(EmbeddedKafkaOptions options, ILoggerFactory loggerFactory)
+internal sealed class BrokerState
 {
     /// <summary>Our only node. It is also the controller and every group's coordinator.</summary>
     public const int NodeId = 1;
 
     private readonly ConcurrentDictionary<Type, object> _components = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly FileStream? _directoryLock;
     private long _nextProducerId = 1000;
     private ApiRegistry? _apis;
 
-    public EmbeddedKafkaOptions Options { get; } = options;
+    /// <summary>Recovers topics from the data directory when there is one, and starts the log cleaner.</summary>
+    public BrokerState(EmbeddedKafkaOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null)
+    {
+        Options = options;
+        LoggerFactory = loggerFactory;
+        time ??= TimeProvider.System;
+        _directoryLock = LockDataDirectory(options.DataDirectory);
+        ClusterId = LoadClusterId(options.DataDirectory);
+        Topics = new TopicRegistry(options, time);
 
-    public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+        // Producer ids found in recovered logs are never handed out again (their idempotence state lives on).
+        _nextProducerId = Math.Max(_nextProducerId, Topics.MaxRecoveredProducerId);
+        Cleaner = new LogCleaner(Topics, time, options.LogCleanupInterval, loggerFactory.CreateLogger<LogCleaner>());
+    }
 
-    /// <summary>A stable id for this broker's lifetime; Kafka uses a 22-character base64 UUID.</summary>
-    public string ClusterId { get; } = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public EmbeddedKafkaOptions Options { get; }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>Kafka's 22-character base64 UUID; kept in the data directory so it survives restarts.</summary>
+    public string ClusterId { get; }
+
+    public LogCleaner Cleaner { get; }
 
     public string AdvertisedHost => Options.AdvertisedHost;
 
     /// <summary>The port advertised to clients: AdvertisedPort, else the port actually bound; set once before the first connection is accepted.</summary>
     public int Port { get; set; }
 
-    public TopicRegistry Topics { get; } = new();
+    public TopicRegistry Topics { get; }
 
     /// <summary>The handlers, created on first use (they take this state in their constructors).</summary>
     public ApiRegistry Apis => _apis ??= new ApiRegistry(this);
@@ -54,10 +72,28 @@ internal sealed class BrokerState(EmbeddedKafkaOptions options, ILoggerFactory l
     public async ValueTask StopAsync()
     {
         await _stopping.CancelAsync();
+        Cleaner.Dispose();
         Topics.CloseAll();
     }
 
-    /// <summary>Disposes components once no connection is left to use them.</summary>
+    private static string LoadClusterId(string? dataDirectory)
+    {
+        var path = dataDirectory is null ? null : Path.Combine(dataDirectory, "cluster-id");
+        if (path is not null && File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        var id = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        if (path is not null)
+        {
+            File.WriteAllText(path, id);
+        }
+
+        return id;
+    }
+
+    /// <summary>Disposes components once no connection is left to use them, then lets another broker use the data directory.</summary>
     public async ValueTask DisposeComponentsAsync()
     {
         foreach (var component in _components.Values)
@@ -66,6 +102,30 @@ internal sealed class BrokerState(EmbeddedKafkaOptions options, ILoggerFactory l
             {
                 await disposable.DisposeAsync();
             }
+        }
+
+        _directoryLock?.Dispose();
+    }
+
+    /// <summary>
+    /// Two brokers writing the same files would corrupt them, so the data directory is locked for the broker's
+    /// lifetime (an exclusive lock on <c>PATH/.lock</c>; the OS releases it if the process dies).
+    /// </summary>
+    private static FileStream? LockDataDirectory(string? dataDirectory)
+    {
+        if (dataDirectory is null)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        try
+        {
+            return new FileStream(Path.Combine(dataDirectory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException($"EmbeddedKafkaOptions.DataDirectory '{dataDirectory}' is in use by another broker.", ex);
         }
     }
 }

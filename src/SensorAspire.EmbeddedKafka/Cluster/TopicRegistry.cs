@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using SensorAspire.EmbeddedKafka.Protocol;
+using SensorAspire.EmbeddedKafka.Storage;
 
 namespace SensorAspire.EmbeddedKafka.Cluster;
 
@@ -13,6 +14,38 @@ internal sealed class TopicRegistry
     private readonly ConcurrentDictionary<string, Topic> _byName = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, Topic> _byId = new();
     private readonly Lock _gate = new();
+    private readonly EmbeddedKafkaOptions _options;
+    private readonly TopicStore? _store;
+    private readonly TimeProvider _time;
+
+    /// <summary>Memory-only, or recovered from <see cref="EmbeddedKafkaOptions.DataDirectory"/> when set.</summary>
+    public TopicRegistry(EmbeddedKafkaOptions options, TimeProvider? time = null)
+    {
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        if (options.DataDirectory is null)
+        {
+            return;
+        }
+
+        _store = new TopicStore(options.DataDirectory);
+        foreach (var (manifest, directory) in _store.Load())
+        {
+            // Configs were validated when the topic was created; a hand-edited bad value falls back to the defaults.
+            var logConfig = LogConfig.TryCreate(manifest.Configs, options, out _) ?? LogConfig.Default(options);
+            var topic = new Topic(manifest.Name, manifest.Id, manifest.Partitions, manifest.Configs, logConfig, directory, _time);
+            _byName[topic.Name] = topic;
+            _byId[topic.Id] = topic;
+        }
+    }
+
+    public int Count => _byName.Count;
+
+    /// <summary>Bytes cut off torn segment tails while recovering.</summary>
+    public long RecoveredTruncatedBytes => _byName.Values.SelectMany(t => t.Partitions).Sum(p => p.RecoveredTruncatedBytes);
+
+    /// <summary>The largest producer id found in recovered logs (-1 if none).</summary>
+    public long MaxRecoveredProducerId => _byName.Values.SelectMany(t => t.Partitions).Select(p => p.MaxRecoveredProducerId).DefaultIfEmpty(-1).Max();
 
     /// <summary>Raised after a topic is deleted (outside any lock), e.g. so committed offsets for it can be dropped.</summary>
     public event Action<Topic>? TopicDeleted;
@@ -66,20 +99,42 @@ internal sealed class TopicRegistry
                 return ErrorCode.TopicAlreadyExists;
             }
 
+            configs ??= new Dictionary<string, string>();
+            if (LogConfig.TryCreate(configs, _options, out _) is not { } logConfig)
+            {
+                return ErrorCode.InvalidConfig;
+            }
+
             if (validateOnly)
             {
                 return ErrorCode.None;
             }
 
-            topic = new Topic(name, partitions, configs ?? new Dictionary<string, string>());
+            var id = Guid.NewGuid();
+            var directory = _store?.DirectoryFor(name, id);
+            try
+            {
+                topic = new Topic(name, id, partitions, configs, logConfig, directory, _time);
+                if (_store is not null)
+                {
+                    // Written after the partition folders exist: a crash before this leaves a folder that start-up removes.
+                    _store.Save(new TopicManifest(name, id, partitions, new Dictionary<string, string>(configs, StringComparer.Ordinal)), directory!);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                topic = null;
+                return ErrorCode.KafkaStorageError;
+            }
+
             _byId[topic.Id] = topic;
             _byName[name] = topic;
             return ErrorCode.None;
         }
     }
 
-    /// <summary>Returns the existing topic or creates it (Metadata auto-create).</summary>
-    public Topic GetOrCreate(string name, int partitions)
+    /// <summary>Returns the existing topic or creates it (Metadata auto-create); null if it cannot be created (disk error).</summary>
+    public Topic? GetOrCreate(string name, int partitions)
     {
         if (_byName.TryGetValue(name, out var existing))
         {
@@ -87,7 +142,7 @@ internal sealed class TopicRegistry
         }
 
         TryCreate(name, partitions, null, validateOnly: false, out var topic);
-        return topic!;
+        return topic;
     }
 
     public bool TryDelete(string name, out Topic? topic)
@@ -107,9 +162,27 @@ internal sealed class TopicRegistry
             partition.Close();
         }
 
+        if (topic.Directory is { } directory)
+        {
+            try
+            {
+                TopicStore.Delete(directory);
+            }
+            catch (IOException)
+            {
+                // A compaction finishing in the folder raced us; the manifest went first, so start-up removes the rest.
+            }
+        }
+
         TopicDeleted?.Invoke(topic);
         return true;
     }
+
+    /// <summary>Time and size retention over every partition; returns the bytes dropped.</summary>
+    public long ApplyRetention(long nowMs) => _byName.Values.SelectMany(t => t.Partitions).Sum(p => p.ApplyRetention(nowMs));
+
+    /// <summary>Compacts every partition of compacted topics, waiting for any compaction already running; returns how many ran.</summary>
+    public int CompactAll() => _byName.Values.SelectMany(t => t.Partitions).Count(p => p.Compact(wait: true));
 
     public void CloseAll()
     {

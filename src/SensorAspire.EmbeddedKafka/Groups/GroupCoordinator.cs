@@ -55,13 +55,15 @@ internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// The broker's coordinator, shared by the group APIs through <c>broker.GetComponent(GroupCoordinator.Create)</c>:
-    /// real time, in-memory offsets, the broker's topics, and committed offsets dropped when a topic is deleted.
+    /// real time, offsets in memory (journalled to the data directory when there is one), the broker's topics, and committed offsets dropped when a topic is deleted.
     /// </summary>
     public static GroupCoordinator Create(BrokerState broker)
     {
         var coordinator = new GroupCoordinator(
             broker.Options,
-            new InMemoryCommittedOffsetStore(),
+            broker.Options.DataDirectory is { } dataDirectory
+                ? new FileCommittedOffsetStore(dataDirectory, broker.Options.SyncWrites)
+                : new InMemoryCommittedOffsetStore(),
             TimeProvider.System,
             (topic, partition) => broker.Topics.Find(topic)?.Partition(partition) is not null,
             broker.LoggerFactory.CreateLogger<GroupCoordinator>());
@@ -195,6 +197,8 @@ internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
         {
             group.Dispose();
         }
+
+        (Offsets as IDisposable)?.Dispose();
     }
 
     /// <summary>The broker disposes components asynchronously; stopping timers and answering parked requests is quick.</summary>

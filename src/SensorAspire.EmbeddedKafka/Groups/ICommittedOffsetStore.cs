@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace SensorAspire.EmbeddedKafka.Groups;
 
 /// <summary>
-/// Where committed offsets live. In memory for now; issue 6 persists them to disk behind this interface.
+/// Where committed offsets live: in memory, or journalled to the data directory (<see cref="FileCommittedOffsetStore"/>).
 /// Callers serialise writes per group (the coordinator holds the group's lock), but reads of different
 /// groups and topic deletion may run concurrently, so implementations must be thread-safe.
 /// </summary>

@@ -29,6 +29,7 @@ public static class ErrorCode
     public const short DuplicateSequenceNumber = 46;
     public const short InvalidProducerEpoch = 47;
     public const short TransactionalIdAuthorizationFailed = 53;
+    public const short KafkaStorageError = 56;
     public const short UnknownProducerId = 59;
     public const short UnknownLeaderEpoch = 75;
     public const short MemberIdRequired = 79;

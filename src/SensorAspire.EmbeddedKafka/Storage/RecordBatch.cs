@@ -34,7 +34,19 @@ internal readonly record struct RecordBatch(
     public int LastSequence => (int)(((long)BaseSequence + LastOffsetDelta) % ((long)int.MaxValue + 1));
 
     /// <summary>Parses and validates the batch at the start of <paramref name="bytes"/>; returns an error code or 0.</summary>
-    public static short TryParse(ReadOnlySpan<byte> bytes, out RecordBatch batch)
+    public static short TryParse(ReadOnlySpan<byte> bytes, out RecordBatch batch) => Parse(bytes, compacted: false, out batch);
+
+    /// <summary>
+    /// Parses a batch read back from a segment file, with its stored base offset. Compaction leaves gaps, so the last
+    /// offset delta may exceed the record count; the CRC still covers everything but the base offset and epoch.
+    /// </summary>
+    public static short TryParseStored(ReadOnlySpan<byte> bytes, out RecordBatch batch, out long baseOffset)
+    {
+        baseOffset = bytes.Length >= 8 ? BinaryPrimitives.ReadInt64BigEndian(bytes) : -1;
+        return Parse(bytes, compacted: true, out batch);
+    }
+
+    private static short Parse(ReadOnlySpan<byte> bytes, bool compacted, out RecordBatch batch)
     {
         batch = default;
         if (bytes.Length < HeaderSize)
@@ -53,18 +65,9 @@ internal readonly record struct RecordBatch(
             return ErrorCode.InvalidRecord;
         }
 
-        batch = new RecordBatch(
-            batchLength,
-            BinaryPrimitives.ReadInt16BigEndian(bytes[21..]),
-            BinaryPrimitives.ReadInt32BigEndian(bytes[23..]),
-            BinaryPrimitives.ReadInt64BigEndian(bytes[27..]),
-            BinaryPrimitives.ReadInt64BigEndian(bytes[35..]),
-            BinaryPrimitives.ReadInt64BigEndian(bytes[43..]),
-            BinaryPrimitives.ReadInt16BigEndian(bytes[51..]),
-            BinaryPrimitives.ReadInt32BigEndian(bytes[53..]),
-            BinaryPrimitives.ReadInt32BigEndian(bytes[57..]));
+        batch = ReadHeader(bytes);
 
-        if (batch.RecordCount < 1 || batch.LastOffsetDelta != batch.RecordCount - 1)
+        if (batch.RecordCount < 1 || (compacted ? batch.LastOffsetDelta < batch.RecordCount - 1 : batch.LastOffsetDelta != batch.RecordCount - 1))
         {
             return ErrorCode.InvalidRecord;
         }
@@ -72,6 +75,18 @@ internal readonly record struct RecordBatch(
         var expected = BinaryPrimitives.ReadUInt32BigEndian(bytes[CrcOffset..]);
         return Crc32C(bytes[AttributesOffset..batch.TotalSize]) == expected ? ErrorCode.None : ErrorCode.CorruptMessage;
     }
+
+    /// <summary>The header fields of a batch already validated (a stored one), without checks.</summary>
+    public static RecordBatch ReadHeader(ReadOnlySpan<byte> bytes) => new(
+        BinaryPrimitives.ReadInt32BigEndian(bytes[8..]),
+        BinaryPrimitives.ReadInt16BigEndian(bytes[21..]),
+        BinaryPrimitives.ReadInt32BigEndian(bytes[23..]),
+        BinaryPrimitives.ReadInt64BigEndian(bytes[27..]),
+        BinaryPrimitives.ReadInt64BigEndian(bytes[35..]),
+        BinaryPrimitives.ReadInt64BigEndian(bytes[43..]),
+        BinaryPrimitives.ReadInt16BigEndian(bytes[51..]),
+        BinaryPrimitives.ReadInt32BigEndian(bytes[53..]),
+        BinaryPrimitives.ReadInt32BigEndian(bytes[57..]));
 
     /// <summary>CRC-32C (Castagnoli) with the hardware-accelerated accumulator: init and final XOR 0xFFFFFFFF.</summary>
     public static uint Crc32C(ReadOnlySpan<byte> data)

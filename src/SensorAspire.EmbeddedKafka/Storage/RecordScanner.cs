@@ -41,7 +41,7 @@ internal static class RecordScanner
         return null;
     }
 
-    private static long ReadVarlong(ReadOnlySpan<byte> bytes, ref int position)
+    public static long ReadVarlong(ReadOnlySpan<byte> bytes, ref int position)
     {
         ulong raw = 0;
         for (var shift = 0; shift < 64 && position < bytes.Length; shift += 7)

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SensorAspire.Benchmarks.Chart;
+
+/// <summary>One of our services (Release build) in its own process, so its memory is measured apart from the clients'.</summary>
+internal sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private long _peakWorkingSet;
+
+    private ServiceProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public long PeakWorkingSet => Interlocked.Read(ref _peakWorkingSet);
+
+    public static ServiceProcess StartChart(string bootstrapServers, string topic, IReadOnlyDictionary<string, string>? settings = null)
+        => StartService("SensorAspire.Chart", bootstrapServers, new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+        {
+            ["Chart__WindowTopic"] = topic,
+        });
+
+    /// <summary>Starts <paramref name="project"/>'s Release build from artifacts/bin with the given environment.</summary>
+    public static ServiceProcess StartService(string project, string bootstrapServers, IReadOnlyDictionary<string, string> settings)
+    {
+        var root = RepositoryRoot();
+        var dll = Path.Combine(root, "artifacts", "bin", project, "release", project + ".dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"Build {project} in Release first (the benchmark project references it).", dll);
+        }
+
+        var port = FreePort();
+        var contentRoot = Path.Combine(root, "src", project);
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}", "--contentRoot", contentRoot])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ConnectionStrings__kafka"] = bootstrapServers;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the chart.");
+        var name = project.Replace("SensorAspire.", "", StringComparison.Ordinal).ToLowerInvariant();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  {name}: {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  {name}: {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+    }
+
+    /// <summary>Samples the server's working set (peak kept) and returns the current value in bytes.</summary>
+    public long SampleWorkingSet()
+    {
+        _process.Refresh();
+        var current = _process.WorkingSet64;
+        long peak;
+        do
+        {
+            peak = Interlocked.Read(ref _peakWorkingSet);
+        }
+        while (current > peak && Interlocked.CompareExchange(ref _peakWorkingSet, current, peak) != peak);
+
+        return current;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SensorAspire.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Run the benchmark from the repository.");
+    }
+}

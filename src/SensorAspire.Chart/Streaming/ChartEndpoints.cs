@@ -1,0 +1,92 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SensorAspire.Chart.Windows;
+using SensorAspire.Contracts;
+
+namespace SensorAspire.Chart.Streaming;
+
+/// <summary>The chart's HTTP API: current windows, their live stream, and the page's settings.</summary>
+public static partial class ChartEndpoints
+{
+    /// <summary>SSE event type of a window update; the data is a <see cref="WindowUpdated"/> as JSON.</summary>
+    public const string WindowEventType = "window";
+
+    // Browsers wait this long before reconnecting after the stream ends (sent once, as the first event's "retry:").
+    private static readonly TimeSpan s_reconnectDelay = TimeSpan.FromSeconds(1);
+
+    public static RouteGroupBuilder MapChartEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api");
+        api.MapGet("/windows", GetWindows).WithName("GetWindows");
+        api.MapGet("/windows/stream", StreamWindows).WithName("StreamWindows");
+        api.MapGet("/settings", GetSettings).WithName("GetChartSettings");
+        return api;
+    }
+
+    private static Ok<IReadOnlyList<WindowUpdated>> GetWindows(WindowStore store) => TypedResults.Ok(store.Snapshot());
+
+    private static Ok<ChartPageSettings> GetSettings(IOptions<ChartOptions> options)
+        => TypedResults.Ok(new ChartPageSettings(options.Value.MaxSensorsShown));
+
+    // The data is each window's JSON, serialized once per update (WindowFrame) rather than once per client.
+    private static ServerSentEventsResult<string> StreamWindows(
+        WindowStore store, ChartMetrics metrics, TimeProvider time, ILoggerFactory loggers, HttpContext context)
+    {
+        var logger = loggers.CreateLogger(typeof(ChartEndpoints));
+        var bufferSize = store.ClientBufferSize;
+        // A client further behind than its buffer is cut off: its writer may be stuck on a full socket, so ending the
+        // stream from the enumerator would never happen. The browser reconnects and starts from the current windows.
+        void Drop()
+        {
+            metrics.ClientDropped();
+            LogClientDropped(logger, bufferSize);
+            context.Abort();
+        }
+
+        return TypedResults.ServerSentEvents(Stream(store, metrics, time, Drop, context.RequestAborted));
+    }
+
+    /// <summary>The current window of every sensor, then each change as it arrives, coalesced per sensor.</summary>
+    internal static async IAsyncEnumerable<SseItem<string>> Stream(
+        WindowStore store, ChartMetrics metrics, TimeProvider time, Action onOverflow, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Subscribe before taking the snapshot so no update falls between the two; a window may then come twice.
+        using var feed = store.Subscribe(onOverflow);
+        metrics.ClientConnected();
+        try
+        {
+            var first = true;
+            foreach (var window in store.SnapshotFrames())
+            {
+                yield return Item(window, first);
+                first = false;
+            }
+
+            while (await feed.WaitAsync(cancellationToken))
+            {
+                while (feed.TryTake(out var window))
+                {
+                    if (window.Window.Points is [.., var newest])
+                    {
+                        metrics.RecordPush(newest.Timestamp, time.GetUtcNow());
+                    }
+
+                    yield return Item(window, first);
+                    first = false;
+                }
+            }
+        }
+        finally
+        {
+            metrics.ClientDisconnected();
+        }
+    }
+
+    private static SseItem<string> Item(WindowFrame window, bool first)
+        => new(window.Json, WindowEventType) { ReconnectionInterval = first ? s_reconnectDelay : null };
+
+    [LoggerMessage(30, LogLevel.Warning, "Disconnected an SSE client that fell more than {ClientBufferSize} sensors behind (Chart:ClientBufferSize)")]
+    private static partial void LogClientDropped(ILogger logger, int clientBufferSize);
+}

@@ -1,0 +1,279 @@
+// SensorAspire live chart: one filled series per sensor over its window, redrawn from the SSE stream.
+// Sensor ids are data: they only ever reach the DOM through textContent, never as HTML.
+(() => {
+  "use strict";
+
+  const streamEvent = "window";
+  const sensors = new Map(); // id -> { window, shown, color, row, cells }
+  let maxSensorsShown = 8;
+  let selectionTouched = false; // once the viewer picks sensors, new ones no longer join the chart by themselves
+  let plot = null;
+  let plotSeriesKey = "";
+  let redrawPending = false;
+  let source = null;
+  let retryDelay = 1000;
+
+  const el = {
+    chart: document.getElementById("chart"),
+    empty: document.getElementById("empty"),
+    connection: document.getElementById("connection"),
+    filter: document.getElementById("filter"),
+    showDefault: document.getElementById("show-default"),
+    showNone: document.getElementById("show-none"),
+    summary: document.getElementById("summary"),
+    rows: document.querySelector("#sensors tbody"),
+  };
+
+  // Stable colour per sensor id, so a sensor keeps its colour across reloads and selections.
+  function colorOf(id) {
+    let hash = 0;
+    for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0;
+    const known = { temp1: 210, temp2: 20 }; // the tutorial's two sensors: blue and orange, as Plotly draws them
+    const hue = id in known ? known[id] : Math.abs(hash) % 360;
+    return { stroke: `hsl(${hue} 70% 45%)`, fill: `hsl(${hue} 70% 45% / 0.25)` };
+  }
+
+  function setConnection(state, text) {
+    el.connection.dataset.state = state;
+    el.connection.textContent = text;
+  }
+
+  function fmt(value) {
+    return Number.isFinite(value) ? value.toFixed(2) : "–";
+  }
+
+  function lastTimestamp(window) {
+    const points = window.points;
+    return points.length ? Date.parse(points[points.length - 1].timestamp) : -Infinity;
+  }
+
+  function createRow(id, sensor) {
+    const row = document.createElement("tr");
+    row.dataset.sensor = id; // dataset values are attributes, never parsed as markup
+    const pick = document.createElement("td");
+    pick.className = "pick";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.setAttribute("aria-label", `Show ${id}`);
+    box.addEventListener("change", () => {
+      selectionTouched = true;
+      selectionChanged = true;
+      sensor.shown = box.checked;
+      refreshRow(sensor);
+      scheduleRedraw();
+    });
+    pick.append(box);
+
+    const name = document.createElement("td");
+    name.className = "sensor";
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = sensor.color.stroke;
+    const label = document.createElement("span");
+    label.className = "sensor-id";
+    label.textContent = id;
+    name.append(swatch, label);
+
+    const cells = { box, last: document.createElement("td"), min: document.createElement("td"),
+      max: document.createElement("td"), mean: document.createElement("td"), count: document.createElement("td") };
+    cells.last.className = "last";
+    cells.count.className = "points";
+    row.append(pick, name, cells.last, cells.min, cells.max, cells.mean, cells.count);
+    sensor.row = row;
+    sensor.cells = cells;
+    insertSorted(row, id);
+  }
+
+  function insertSorted(row, id) {
+    for (const other of el.rows.children) {
+      if (other.dataset.sensor > id) {
+        el.rows.insertBefore(row, other);
+        return;
+      }
+    }
+    el.rows.append(row);
+  }
+
+  function refreshRow(sensor) {
+    const { window, cells, row } = sensor;
+    const stats = window.stats;
+    cells.box.checked = sensor.shown;
+    cells.last.textContent = fmt(stats.last);
+    cells.min.textContent = fmt(stats.min);
+    cells.max.textContent = fmt(stats.max);
+    cells.mean.textContent = fmt(stats.mean);
+    cells.count.textContent = String(window.points.length);
+    row.dataset.points = String(window.points.length);
+    row.classList.toggle("hidden-series", !sensor.shown);
+    applyFilter(row);
+  }
+
+  function applyFilter(row) {
+    const text = el.filter.value.trim().toLowerCase();
+    row.hidden = text !== "" && !row.dataset.sensor.toLowerCase().includes(text);
+  }
+
+  function sortedIds() {
+    return [...sensors.keys()].sort();
+  }
+
+  function showDefault() {
+    selectionChanged = true;
+    const ids = sortedIds();
+    ids.forEach((id, i) => { sensors.get(id).shown = i < maxSensorsShown; });
+    sensors.forEach(refreshRow);
+    scheduleRedraw();
+  }
+
+  function apply(window) {
+    const id = window.sensorId;
+    let sensor = sensors.get(id);
+    if (!sensor) {
+      sensor = { window, shown: false, color: colorOf(id) };
+      sensors.set(id, sensor);
+      selectionChanged = true;
+      createRow(id, sensor);
+      if (!selectionTouched) {
+        // Keep showing the first sensors by id, as "Default" would.
+        const rank = sortedIds().indexOf(id);
+        if (rank < maxSensorsShown) {
+          sensor.shown = true;
+          const ids = sortedIds();
+          if (ids.length > maxSensorsShown) {
+            const pushedOut = sensors.get(ids[maxSensorsShown]);
+            pushedOut.shown = false;
+            refreshRow(pushedOut);
+          }
+        }
+      }
+    } else if (lastTimestamp(window) < lastTimestamp(sensor.window)) {
+      return; // an older window re-sent around a (re)connect: keep the newer one
+    }
+    sensor.window = window;
+    refreshRow(sensor);
+    if (sensor.shown) scheduleRedraw();
+    else updateSummary();
+  }
+
+  // At the limit, the checkboxes of hidden sensors are disabled; touched only when the selection changed.
+  let atLimit = false;
+  let selectionChanged = true;
+
+  function updateSummary() {
+    let shown = 0;
+    sensors.forEach(s => { if (s.shown) shown++; });
+    el.summary.textContent = `${sensors.size} sensor(s), ${shown} on the chart (at most ${maxSensorsShown}).`;
+    el.empty.hidden = sensors.size > 0;
+    const limit = shown >= maxSensorsShown;
+    if (limit !== atLimit || selectionChanged) {
+      atLimit = limit;
+      selectionChanged = false;
+      sensors.forEach(s => {
+        s.cells.box.disabled = limit && !s.shown;
+        s.cells.box.title = s.cells.box.disabled ? `At most ${maxSensorsShown} sensors on the chart: hide one first` : "";
+      });
+    }
+  }
+
+  function scheduleRedraw() {
+    updateSummary();
+    if (redrawPending) return;
+    redrawPending = true;
+    requestAnimationFrame(() => {
+      redrawPending = false;
+      redraw();
+    });
+  }
+
+  function chartSize() {
+    return { width: Math.max(300, el.chart.clientWidth), height: 400 };
+  }
+
+  function redraw() {
+    const shown = sortedIds().map(id => sensors.get(id)).filter(s => s.shown);
+    // uPlot wants one shared x array: join each sensor's (time, value) table, with nulls where a sensor has no point.
+    const tables = shown.map(s => [
+      s.window.points.map(p => Date.parse(p.timestamp) / 1000),
+      s.window.points.map(p => p.value),
+    ]);
+    const data = tables.length ? uPlot.join(tables) : [[]];
+    const key = shown.map(s => s.window.sensorId).join("\u0000");
+    if (plot && key === plotSeriesKey) {
+      plot.setData(data);
+      return;
+    }
+    if (plot) plot.destroy();
+    plotSeriesKey = key;
+    plot = new uPlot({
+      ...chartSize(),
+      scales: {
+        x: { time: true },
+        // Filled to zero like the tutorial's fill='tozeroy', so the axis always includes 0.
+        y: { range: (u, min, max) => [Math.min(0, min ?? 0), Math.max(1, (max ?? 1) * 1.1)] },
+      },
+      axes: [{}, { label: "°C" }],
+      series: [
+        { label: "Time" },
+        ...shown.map(s => ({
+          label: s.window.sensorId,
+          stroke: s.color.stroke,
+          fill: s.color.fill,
+          width: 2,
+          spanGaps: true,
+          points: { show: true, size: 6 },
+          value: (u, v) => fmt(v),
+        })),
+      ],
+      legend: { live: true },
+    }, data, el.chart);
+  }
+
+  function connect() {
+    setConnection("connecting", "Connecting…");
+    source = new EventSource("api/windows/stream");
+    source.addEventListener("open", () => {
+      retryDelay = 1000;
+      setConnection("live", "Live");
+    });
+    source.addEventListener(streamEvent, event => apply(JSON.parse(event.data)));
+    source.addEventListener("error", () => {
+      if (source.readyState === EventSource.CONNECTING) {
+        // The browser reconnects by itself (after the server's "retry:" delay) and the stream starts with every window.
+        setConnection("reconnecting", "Reconnecting…");
+        return;
+      }
+      // CLOSED: the browser gave up (e.g. an HTTP error); try again ourselves with backoff.
+      setConnection("closed", `Disconnected, retrying in ${Math.round(retryDelay / 1000)} s`);
+      source.close();
+      setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 15000);
+    });
+  }
+
+  el.filter.addEventListener("input", () => { for (const row of el.rows.children) applyFilter(row); });
+  el.showDefault.addEventListener("click", () => { selectionTouched = false; showDefault(); });
+  el.showNone.addEventListener("click", () => {
+    selectionTouched = true;
+    selectionChanged = true;
+    sensors.forEach(s => { s.shown = false; refreshRow(s); });
+    scheduleRedraw();
+  });
+  new ResizeObserver(() => { if (plot) plot.setSize(chartSize()); }).observe(el.chart);
+
+  // For tests and the console: what the chart currently draws.
+  window.sensorChart = {
+    get connection() { return el.connection.dataset.state; },
+    series: () => plot ? plot.series.slice(1).map(s => s.label) : [],
+    pointCount: id => {
+      if (!plot) return 0;
+      const index = plot.series.findIndex((s, i) => i > 0 && s.label === id);
+      return index < 0 ? 0 : plot.data[index].filter(v => v != null).length;
+    },
+  };
+
+  fetch("api/settings")
+    .then(response => response.ok ? response.json() : null)
+    .then(settings => { if (settings) maxSensorsShown = settings.maxSensorsShown; })
+    .catch(() => { /* keep the default; the stream still works */ })
+    .finally(() => { updateSummary(); connect(); });
+})();

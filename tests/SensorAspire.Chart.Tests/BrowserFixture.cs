@@ -1,0 +1,54 @@
+using Microsoft.Playwright;
+
+[assembly: AssemblyFixture(typeof(SensorAspire.Chart.Tests.BrowserFixture))]
+
+namespace SensorAspire.Chart.Tests;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright. Browser downloads fail on our machines, so Playwright launches the system
+/// browser by path instead of one it installed (never run <c>playwright install</c>).
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser has not started.");
+
+    public async ValueTask InitializeAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumPath,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"],
+        });
+        Assertions.SetDefaultExpectTimeout((float)ChartAppExtensions.Timeout.TotalMilliseconds);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+
+    /// <summary>Where screenshots go: <c>artifacts/screenshots/</c> under the repository root.</summary>
+    public static string ScreenshotPath(string fileName)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SensorAspire.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var root = directory?.FullName ?? AppContext.BaseDirectory;
+        return Path.Combine(root, "artifacts", "screenshots", fileName);
+    }
+}

@@ -1,0 +1,210 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using SensorAspire.Chart.Streaming;
+using SensorAspire.Contracts;
+using static SensorAspire.Chart.Tests.WindowProducer;
+
+namespace SensorAspire.Chart.Tests;
+
+public sealed class ChartApiTests(BrokerFixture broker)
+{
+    private static readonly string[] s_sensors = ["temp1", "temp2", "s-03", "s-04", "s-05", "s-06", "s-07", "s-08"];
+
+    [Fact]
+    public async Task WindowsEndpointReturnsTheLatestWindowOfEverySensorFromEveryPartition()
+    {
+        var topic = BrokerFixture.UniqueTopic("api");
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        HashSet<int> partitions = [];
+        foreach (var id in s_sensors)
+        {
+            await producer.ProduceAsync(Window(id, 1));
+            partitions.Add((await producer.ProduceAsync(Window(id, 1, 2))).Partition.Value);
+        }
+
+        // Started after the messages were written: the chart reads the compacted topic from the beginning.
+        await using var app = new ChartApp(broker.BootstrapServers, topic).Start();
+        await app.WaitForWindowsAsync(w => w.Count == s_sensors.Length && w.All(x => x.Points.Count == 2));
+        using var client = app.CreateHttpClient();
+        var windows = await client.GetFromJsonAsync("api/windows", ContractsJsonContext.Default.IReadOnlyListWindowUpdated,
+            TestContext.Current.CancellationToken);
+
+        Assert.True(partitions.Count > 1, "the sensors should spread over several partitions");
+        Assert.NotNull(windows);
+        Assert.Equal(s_sensors.Order(StringComparer.Ordinal), windows.Select(w => w.SensorId));
+        Assert.All(windows, w => Assert.Equal([1.0, 2.0], w.Points.Select(p => p.Value)));
+        Assert.All(windows, w => Assert.Equal(2, w.Stats.Last));
+    }
+
+    [Fact]
+    public async Task StreamSendsCurrentWindowsFirstThenEachUpdateAsAWindowEvent()
+    {
+        var topic = BrokerFixture.UniqueTopic("stream");
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        await producer.ProduceAsync(Window("temp1", 20));
+        await using var app = new ChartApp(broker.BootstrapServers, topic).Start();
+        await app.WaitForWindowsAsync(w => w.Count == 1);
+        using var client = app.CreateHttpClient();
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var pushLatency = PushLatencyRecorder.Listen(app);
+
+        using var response = await client.GetAsync("api/windows/stream", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await using var events = SseParser.Create(body).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var initial = await NextWindowAsync(events);
+        await producer.ProduceAsync(Window("temp2", 10));
+        var second = await NextWindowAsync(events);
+        await producer.ProduceAsync(Window("temp1", 20, 21));
+        var third = await NextWindowAsync(events);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(("temp1", 1), (initial.SensorId, initial.Points.Count));
+        Assert.Equal(("temp2", 1), (second.SensorId, second.Points.Count));
+        Assert.Equal(("temp1", 2), (third.SensorId, third.Points.Count));
+        // Live pushes (not the initial windows) record reading timestamp -> push; the test windows are hours old.
+        Assert.Equal(2, pushLatency.Values.Count);
+        Assert.All(pushLatency.Values, seconds => Assert.True(seconds > 60));
+    }
+
+    [Fact]
+    public async Task VanishedClientIsUnsubscribedAndOthersKeepReceiving()
+    {
+        var topic = BrokerFixture.UniqueTopic("vanish");
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        await producer.ProduceAsync(Window("temp1", 20));
+        await using var app = new ChartApp(broker.BootstrapServers, topic).Start();
+        await app.WaitForWindowsAsync(w => w.Count == 1);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var staying = app.CreateHttpClient();
+        using var stayingResponse = await staying.GetAsync("api/windows/stream", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var events = SseParser.Create(await stayingResponse.Content.ReadAsStreamAsync(cancellationToken))
+            .EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await NextWindowAsync(events);
+        var leaving = app.CreateHttpClient();
+        var leavingResponse = await leaving.GetAsync("api/windows/stream", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var store = app.Services.GetRequiredService<SensorAspire.Chart.Windows.WindowStore>();
+        Assert.Equal(2, store.SubscriberCount);
+
+        leavingResponse.Dispose();
+        leaving.Dispose();
+        await WaitUntilAsync(() => store.SubscriberCount == 1);
+        await producer.ProduceAsync(Window("temp1", 20, 21));
+        var update = await NextWindowAsync(events);
+
+        Assert.Equal(2, update.Points.Count);
+    }
+
+    [Fact]
+    public async Task ClientThatStopsReadingIsDroppedOnceItFallsBehindItsBufferWhileOthersKeepReceiving()
+    {
+        // Enough data (2,000 sensors of 100 points, about 6 KiB each) to fill the stalled connection's socket buffers
+        // (Linux grows a send buffer up to 4 MiB) and Kestrel's, so the server's writer for it blocks and more than
+        // ClientBufferSize sensors wait for it.
+        const int Sensors = 2000;
+        const int BatchSize = 50;
+        var topic = BrokerFixture.UniqueTopic("stall");
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        await producer.ProduceAsync(Window("temp1", 20));
+        await using var app = new ChartApp(broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Chart:MaxSensors"] = "5000",
+            ["Chart:ClientBufferSize"] = "100",
+        }).Start();
+        await app.WaitForWindowsAsync(w => w.Count == 1);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var store = app.Services.GetRequiredService<SensorAspire.Chart.Windows.WindowStore>();
+        using var stalled = await StalledClient.ConnectAsync(app.BaseAddress);
+        using var reading = app.CreateHttpClient();
+        using var readingResponse = await reading.GetAsync("api/windows/stream", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var events = SseParser.Create(await readingResponse.Content.ReadAsStreamAsync(cancellationToken))
+            .EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await NextWindowAsync(events);
+        await WaitUntilAsync(() => store.SubscriberCount == 2);
+
+        // Produced in batches paced by the reading client, so it never has more than a batch waiting.
+        var values = Enumerable.Range(0, 100).Select(i => 20.0 + (i * 0.125)).ToArray();
+        for (var batch = 0; batch < Sensors / BatchSize; batch++)
+        {
+            var ids = Enumerable.Range(batch * BatchSize, BatchSize).Select(i => $"sensor-{i:D4}").ToArray();
+            foreach (var id in ids)
+            {
+                producer.Produce(Window(id, values));
+            }
+
+            producer.Flush();
+            await ReadUntilAsync(events, ids);
+        }
+
+        await WaitUntilAsync(() => store.SubscriberCount == 1);
+        await producer.ProduceAsync(Window("zz-last", 1));
+
+        // The reading client is the one still connected: it gets the next update.
+        await ReadUntilAsync(events, ["zz-last"]);
+        Assert.Equal(1, store.SubscriberCount);
+    }
+
+    [Fact]
+    public async Task SettingsEndpointTellsThePageHowManySensorsToShow()
+    {
+        await using var app = new ChartApp(broker.BootstrapServers, BrokerFixture.UniqueTopic("settings"),
+            new Dictionary<string, string?> { ["Chart:MaxSensorsShown"] = "3" }).Start();
+        using var client = app.CreateHttpClient();
+
+        var json = await client.GetStringAsync("api/settings", TestContext.Current.CancellationToken);
+
+        Assert.Equal("""{"maxSensorsShown":3}""", json);
+    }
+
+    private static async Task ReadUntilAsync(IAsyncEnumerator<SseItem<string>> events, IReadOnlyCollection<string> sensorIds)
+    {
+        var missing = new HashSet<string>(sensorIds);
+        while (missing.Count > 0)
+        {
+            missing.Remove((await NextWindowAsync(events)).SensorId);
+        }
+    }
+
+    private static async Task<WindowUpdated> NextWindowAsync(IAsyncEnumerator<SseItem<string>> events)
+    {
+        Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(ChartAppExtensions.Timeout, TestContext.Current.CancellationToken));
+        var item = events.Current;
+        Assert.Equal(ChartEndpoints.WindowEventType, item.EventType);
+        // The data is the WindowUpdated itself, not an SseItem wrapper (dotnet/aspnetcore#64183).
+        Assert.StartsWith("""{"sensorId":""", item.Data, StringComparison.Ordinal);
+        return JsonSerializer.Deserialize(item.Data, ContractsJsonContext.Default.WindowUpdated)!;
+    }
+
+    /// <summary>A raw connection with a tiny receive buffer that asks for the stream and never reads.</summary>
+    private sealed class StalledClient(System.Net.Sockets.Socket socket) : IDisposable
+    {
+        public static async Task<StalledClient> ConnectAsync(Uri baseAddress)
+        {
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+            {
+                ReceiveBufferSize = 1024,
+            };
+            await socket.ConnectAsync(baseAddress.Host, baseAddress.Port, TestContext.Current.CancellationToken);
+            await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(
+                $"GET /api/windows/stream HTTP/1.1\r\nHost: {baseAddress.Authority}\r\nAccept: text/event-stream\r\n\r\n"));
+            return new StalledClient(socket);
+        }
+
+        public void Dispose() => socket.Dispose();
+    }
+
+    // The server notices a closed connection on its own; there is no event to await, so poll with a bound.
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(ChartAppExtensions.Timeout);
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (!condition())
+        {
+            await tick.WaitForNextTickAsync(timeout.Token);
+        }
+    }
+}

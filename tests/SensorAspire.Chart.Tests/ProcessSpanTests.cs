@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using static SensorAspire.Chart.Tests.WindowProducer;
+
+namespace SensorAspire.Chart.Tests;
+
+public sealed class ProcessSpanTests(BrokerFixture broker)
+{
+    [Fact]
+    public async Task ProcessSpanContinuesTheTraceOfTheWindowUpdate()
+    {
+        var topic = BrokerFixture.UniqueTopic("trace");
+        var traceId = ActivityTraceId.CreateRandom();
+        var parentSpanId = ActivitySpanId.CreateRandom();
+        var processed = new TaskCompletionSource<Activity>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ChartTelemetry.Name,
+            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.DisplayName == $"process {topic}")
+                {
+                    processed.TrySetResult(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        await using var app = new ChartApp(broker.BootstrapServers, topic).Start();
+
+        await producer.ProduceAsync(Window("temp1", 20), $"00-{traceId}-{parentSpanId}-01");
+        var span = await processed.Task.WaitAsync(ChartAppExtensions.Timeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ActivityKind.Consumer, span.Kind);
+        Assert.Equal(traceId, span.TraceId);
+        Assert.Equal(parentSpanId, span.ParentSpanId);
+        Assert.Contains(span.Links, link => link.Context.SpanId == parentSpanId);
+        Assert.Equal("kafka", span.GetTagItem("messaging.system"));
+        Assert.Equal(topic, span.GetTagItem("messaging.destination.name"));
+        Assert.Equal("temp1", span.GetTagItem("messaging.kafka.message.key"));
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using SensorAspire.Contracts;
+
+namespace SensorAspire.Chart.Tests;
+
+/// <summary>Writes window updates to a topic as the aggregator does: JSON, keyed by sensor id.</summary>
+public sealed class WindowProducer(string bootstrapServers, string topic) : IDisposable
+{
+    private static readonly DateTimeOffset s_start = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly IProducer<string, byte[]> _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+    {
+        BootstrapServers = bootstrapServers,
+        LingerMs = 0,
+        MessageTimeoutMs = 10_000,
+        TopicMetadataRefreshIntervalMs = 1000,
+    }).Build();
+
+    /// <summary>A window of <paramref name="values"/> taken two seconds apart, like the tutorial's producer.</summary>
+    public static WindowUpdated Window(string sensorId, params double[] values)
+    {
+        var points = values.Select((v, i) => new WindowPoint(s_start.AddSeconds(2 * i), v)).ToArray();
+        var stats = new WindowStats(points.Length, values.Min(), values.Max(), values.Average(), values[^1]);
+        return new WindowUpdated(sensorId, points, stats, new SourcePosition(TopicNames.Readings, 0, values.Length - 1), DateTimeOffset.UtcNow);
+    }
+
+    public async Task<DeliveryResult<string, byte[]>> ProduceAsync(WindowUpdated window, string? traceParent = null)
+    {
+        var message = new Message<string, byte[]>
+        {
+            Key = window.SensorId,
+            Value = JsonSerializer.SerializeToUtf8Bytes(window, ContractsJsonContext.Default.WindowUpdated),
+        };
+        if (traceParent is not null)
+        {
+            message.Headers = new Headers { { "traceparent", Encoding.UTF8.GetBytes(traceParent) } };
+        }
+
+        return await _producer.ProduceAsync(topic, message, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Queues a window without waiting for its delivery; <see cref="Flush"/> waits for all of them.</summary>
+    public void Produce(WindowUpdated window)
+        => _producer.Produce(topic, new Message<string, byte[]>
+        {
+            Key = window.SensorId,
+            Value = JsonSerializer.SerializeToUtf8Bytes(window, ContractsJsonContext.Default.WindowUpdated),
+        });
+
+    public void Flush() => _producer.Flush(TestContext.Current.CancellationToken);
+
+    public void Dispose()
+    {
+        _producer.Flush(TimeSpan.FromSeconds(5));
+        _producer.Dispose();
+    }
+}
