@@ -67,6 +67,35 @@ public sealed partial class StandaloneRunTests
         Assert.All(children.Values, id => Assert.False(StandaloneRun.IsRunning(id), $"process {id} still runs"));
     }
 
+    [Fact]
+    public async Task DataDirectoryKeepsTheWindowsAcrossRestarts()
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("sensoraspire-standalone-").FullName;
+        try
+        {
+            var (chartPort, brokerPort) = (StandaloneRun.FreeTcpPort(), StandaloneRun.FreeTcpPort());
+            using (var first = StandaloneRun.StartBuilt(
+                "--chart-port", $"{chartPort}", "--broker-port", $"{brokerPort}", "--data-dir", dataDirectory, "--interval-ms", "100"))
+            {
+                await WaitForSensorsAsync(first, chartPort, s_defaultSensors, minPoints: 5);
+                first.Signal(StandaloneRun.SigTerm);
+                Assert.Equal(0, await first.WaitForExitAsync(s_stopTimeout));
+            }
+
+            // An hour between readings: five points per sensor can only come from what the first run stored.
+            using var second = StandaloneRun.StartBuilt(
+                "--chart-port", $"{chartPort}", "--broker-port", $"{brokerPort}", "--data-dir", dataDirectory, "--interval-ms", "3600000");
+            await WaitForSensorsAsync(second, chartPort, s_defaultSensors, minPoints: 5);
+            second.Signal(StandaloneRun.SigTerm);
+
+            Assert.Equal(0, await second.WaitForExitAsync(s_stopTimeout));
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("--chart-port", "0", "--chart-port (Standalone:ChartPort)")]
     [InlineData("--broker-port", "70000", "--broker-port (Standalone:BrokerPort)")]
@@ -97,7 +126,7 @@ public sealed partial class StandaloneRunTests
     }
 
     /// <summary>Polls the chart's API (there is no event to await from outside the process) until every sensor has a window.</summary>
-    private static async Task WaitForSensorsAsync(StandaloneRun run, int chartPort, string[] sensors)
+    private static async Task WaitForSensorsAsync(StandaloneRun run, int chartPort, string[] sensors, int minPoints = 1)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{chartPort}"), Timeout = TimeSpan.FromSeconds(5) };
         using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
@@ -111,7 +140,7 @@ public sealed partial class StandaloneRunTests
                 try
                 {
                     windows = await http.GetFromJsonAsync("/api/windows", ContractsJsonContext.Default.IReadOnlyListWindowUpdated, deadline.Token);
-                    if (windows is not null && sensors.All(s => windows.Any(w => w.SensorId == s && w.Points.Count > 0)))
+                    if (windows is not null && sensors.All(s => windows.Any(w => w.SensorId == s && w.Points.Count >= minPoints)))
                     {
                         return;
                     }
@@ -127,8 +156,8 @@ public sealed partial class StandaloneRunTests
         {
         }
 
-        var seen = windows is null ? "nothing" : string.Join(", ", windows.Select(w => w.SensorId));
-        Assert.Fail($"/api/windows did not show {string.Join(" and ", sensors)} within {s_startTimeout} (saw {seen}).{Environment.NewLine}{run.Output}");
+        var seen = windows is null ? "nothing" : string.Join(", ", windows.Select(w => $"{w.SensorId} ({w.Points.Count} points)"));
+        Assert.Fail($"/api/windows did not show {string.Join(" and ", sensors)} with {minPoints}+ points within {s_startTimeout} (saw {seen}).{Environment.NewLine}{run.Output}");
     }
 
     private static void AssertStoppedCleanly(StandaloneRun run, Dictionary<string, int> children)
