@@ -15,6 +15,9 @@ internal static class EmbeddedKafkaResourceExtensions
     /// <summary>Port of the embedded broker (default 9092, the port the tutorial's producer uses).</summary>
     public const string PortKey = "Kafka:EmbeddedPort";
 
+    /// <summary>Where the embedded broker keeps its data, relative to the AppHost project; unset keeps it in memory.</summary>
+    public const string DataDirectoryKey = "Kafka:EmbeddedDataDirectory";
+
     private const string EndpointName = "tcp";
 
     /// <summary>
@@ -33,6 +36,10 @@ internal static class EmbeddedKafkaResourceExtensions
             .WithEndpoint(port: port, targetPort: port, scheme: "tcp", name: EndpointName, isProxied: false)
             .WithArgs("--port", port.ToString(CultureInfo.InvariantCulture))
             .WithHealthCheck(healthCheckKey);
+        if (builder.Configuration[DataDirectoryKey] is { Length: > 0 } dataDirectory)
+        {
+            broker.WithArgs("--data-dir", Path.GetFullPath(dataDirectory, builder.AppHostDirectory));
+        }
 
         // Healthy once the broker accepts TCP connections on its port.
         builder.Services.AddHealthChecks().AddAsyncCheck(healthCheckKey, async cancellationToken =>
