@@ -14,10 +14,10 @@ public static class AggregatorServiceCollectionExtensions
     public const string ConnectionName = "kafka";
 
     /// <summary>Consumer default for <c>QueuedMaxMessagesKbytes</c> (prefetched input held natively).</summary>
-    public const int DefaultQueuedMaxMessagesKbytes = 4096;
+    public const int DefaultQueuedMaxMessagesKbytes = 16 * 1024;
 
     /// <summary>Consumer default for <c>FetchMaxBytes</c>.</summary>
-    public const int DefaultFetchMaxBytes = 2 * 1024 * 1024;
+    public const int DefaultFetchMaxBytes = 8 * 1024 * 1024;
 
     /// <summary>Producer default for <c>QueueBufferingMaxMessages</c> (window updates awaiting acknowledgement).</summary>
     public const int DefaultQueueBufferingMaxMessages = 10_000;
