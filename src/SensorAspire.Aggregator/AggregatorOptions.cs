@@ -44,6 +44,13 @@ public sealed class AggregatorOptions
     public int MaxBatchSize { get; set; } = 50_000;
 
     /// <summary>
+    /// Most sensors with a pending update in one batch. Bounds the updates built and held until acknowledged at once
+    /// when many sensors catch up together (memory), while a busy small fleet still coalesces up to MaxBatchSize.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxBatchSensors { get; set; } = 10_000;
+
+    /// <summary>
     /// Longest time a batch collects readings while more are already waiting. An idle input ends a batch at once, so
     /// this only bites when the aggregator is behind: then bigger batches coalesce more readings per update.
     /// </summary>

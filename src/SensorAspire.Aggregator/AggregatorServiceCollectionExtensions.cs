@@ -13,6 +13,18 @@ public static class AggregatorServiceCollectionExtensions
     /// <summary>The connection name (<c>ConnectionStrings:kafka</c>) the aggregator's clients use.</summary>
     public const string ConnectionName = "kafka";
 
+    /// <summary>Consumer default for <c>QueuedMaxMessagesKbytes</c> (prefetched input held natively).</summary>
+    public const int DefaultQueuedMaxMessagesKbytes = 16 * 1024;
+
+    /// <summary>Consumer default for <c>FetchMaxBytes</c>.</summary>
+    public const int DefaultFetchMaxBytes = 8 * 1024 * 1024;
+
+    /// <summary>Producer default for <c>QueueBufferingMaxMessages</c> (window updates awaiting acknowledgement).</summary>
+    public const int DefaultQueueBufferingMaxMessages = 10_000;
+
+    /// <summary>Producer default for <c>QueueBufferingMaxKbytes</c>.</summary>
+    public const int DefaultQueueBufferingMaxKbytes = 16 * 1024;
+
     public static IHostApplicationBuilder AddAggregatorServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AggregatorOptions>()
@@ -41,6 +53,11 @@ public static class AggregatorServiceCollectionExtensions
         settings.Config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
         settings.Config.EnableAutoCommit ??= true;
 
+        // Bounded prefetch (librdkafka defaults: 64 MB queued, 50 MB per fetch, all native memory). A few MB still
+        // keep the consume loop fed well past the throughput target; see docs/pipeline.md, "Memory".
+        settings.Config.QueuedMaxMessagesKbytes ??= DefaultQueuedMaxMessagesKbytes;
+        settings.Config.FetchMaxBytes ??= DefaultFetchMaxBytes;
+
         // Offsets are stored by WindowAggregationEngine only after the updates they produced are acknowledged.
         settings.Config.EnableAutoOffsetStore = false;
     }
@@ -50,6 +67,15 @@ public static class AggregatorServiceCollectionExtensions
         settings.Config.Acks ??= Acks.All;
         settings.Config.EnableIdempotence ??= true;
         settings.Config.LingerMs ??= 5;
+
+        // Bounded in-flight updates: Produce waits (back-pressure) once this many are unacknowledged, instead of
+        // librdkafka's 100,000 messages / 1 GB, so a 100,000-sensor catch-up does not hold every update at once.
+        settings.Config.QueueBufferingMaxMessages ??= DefaultQueueBufferingMaxMessages;
+        settings.Config.QueueBufferingMaxKbytes ??= DefaultQueueBufferingMaxKbytes;
+
+        // Delivery reports need only the status; by default the client keeps every message's value alive (managed)
+        // until its report, on top of librdkafka's native copy.
+        settings.Config.DeliveryReportFields ??= "key,status";
     }
 
     private static void SetRebalanceHandlers(IServiceProvider services, ConsumerBuilder<string, byte[]> builder)

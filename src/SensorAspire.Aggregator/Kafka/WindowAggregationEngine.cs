@@ -35,6 +35,9 @@ internal sealed partial class WindowAggregationEngine(
     /// <summary>Input partitions currently assigned (for the health check).</summary>
     public int AssignedPartitions => _held.Count;
 
+    /// <summary>Sensors with an update waiting for the next <see cref="PublishPending"/>.</summary>
+    public int PendingSensors => store.Dirty.Count;
+
     /// <summary>Applies one consumed message (or dead-letters it) as part of the current batch.</summary>
     public void Process(ConsumeResult<string, byte[]> result)
     {

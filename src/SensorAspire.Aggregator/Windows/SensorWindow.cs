@@ -10,65 +10,62 @@ namespace SensorAspire.Aggregator.Windows;
 /// older than the newest one is inserted at its timestamp position (ties keep arrival order); when the window is full
 /// and the reading is older than every reading in it, it is discarded (<see cref="WindowChange.DiscardedTooOld"/>).
 /// So the chart's x axis is always monotonic and a late reading never evicts a newer one.
-/// <see cref="Add"/> allocates nothing: two fixed arrays and an O(N) pass for min/max/mean (N is small, 12 by default).
+/// <see cref="Add"/> allocates nothing: one fixed array of (ticks, value); min/max/mean are an O(N) pass when published (N is small, 12 by default).
 /// </remarks>
 internal sealed class SensorWindow
 {
-    private readonly long[] _ticks;
-    private readonly double[] _values;
+    // One array of (ticks, value) pairs rather than two arrays, and statistics computed when asked for (publishing)
+    // rather than stored: 100,000 windows are the aggregator's whole live heap (docs/pipeline.md, "Memory").
+    private readonly Point[] _points;
 
     public SensorWindow(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _ticks = new long[capacity];
-        _values = new double[capacity];
+        _points = new Point[capacity];
     }
 
-    public int Capacity => _ticks.Length;
+    public int Capacity => _points.Length;
 
     public int Count { get; private set; }
 
-    public double Min { get; private set; }
+    public double Min => Count == 0 ? 0 : Stats().Min;
 
-    public double Max { get; private set; }
+    public double Max => Count == 0 ? 0 : Stats().Max;
 
-    public double Mean { get; private set; }
+    public double Mean => Count == 0 ? 0 : Stats().Mean;
 
     /// <summary>The value of the reading with the newest timestamp.</summary>
-    public double Last => Count == 0 ? 0 : _values[Count - 1];
+    public double Last => Count == 0 ? 0 : _points[Count - 1].Value;
 
     /// <summary>Timestamp (UTC ticks) of the newest reading, or 0 when empty.</summary>
-    public long NewestTicks => Count == 0 ? 0 : _ticks[Count - 1];
+    public long NewestTicks => Count == 0 ? 0 : _points[Count - 1].Ticks;
 
     /// <summary>Adds a reading taken at <paramref name="utcTicks"/>.</summary>
     public WindowChange Add(long utcTicks, double value)
     {
         var count = Count;
-        var ticks = _ticks;
-        var values = _values;
+        var points = _points;
         WindowChange change;
 
-        if (count == ticks.Length)
+        if (count == points.Length)
         {
-            if (utcTicks < ticks[0])
+            if (utcTicks < points[0].Ticks)
             {
                 return WindowChange.DiscardedTooOld;
             }
 
             // Evict the oldest: shift left by one, leaving the last slot free.
-            Array.Copy(ticks, 1, ticks, 0, count - 1);
-            Array.Copy(values, 1, values, 0, count - 1);
+            Array.Copy(points, 1, points, 0, count - 1);
             count--;
         }
 
         var i = count;
-        if (i > 0 && ticks[i - 1] > utcTicks)
+        if (i > 0 && points[i - 1].Ticks > utcTicks)
         {
             change = WindowChange.Inserted;
-            while (i > 0 && ticks[i - 1] > utcTicks)
+            while (i > 0 && points[i - 1].Ticks > utcTicks)
             {
-                ticks[i] = ticks[i - 1];
-                values[i] = values[i - 1];
+                points[i] = points[i - 1];
                 i--;
             }
         }
@@ -77,10 +74,8 @@ internal sealed class SensorWindow
             change = WindowChange.Appended;
         }
 
-        ticks[i] = utcTicks;
-        values[i] = value;
+        points[i] = new Point(utcTicks, value);
         Count = count + 1;
-        Recompute();
         return change;
     }
 
@@ -92,11 +87,6 @@ internal sealed class SensorWindow
         {
             Add(point.Timestamp.UtcTicks, point.Value);
         }
-
-        if (Count == 0)
-        {
-            Recompute();
-        }
     }
 
     /// <summary>A copy of the points, oldest first (allocates; used when publishing).</summary>
@@ -105,35 +95,37 @@ internal sealed class SensorWindow
         var points = new WindowPoint[Count];
         for (var i = 0; i < points.Length; i++)
         {
-            points[i] = new WindowPoint(new DateTimeOffset(_ticks[i], TimeSpan.Zero), _values[i]);
+            points[i] = new WindowPoint(new DateTimeOffset(_points[i].Ticks, TimeSpan.Zero), _points[i].Value);
         }
 
         return points;
     }
 
     /// <summary>The statistics as a message part.</summary>
-    public WindowStats ToStats() => new(Count, Min, Max, Mean, Last);
-
-    private void Recompute()
+    public WindowStats ToStats()
     {
-        var count = Count;
-        if (count == 0)
+        if (Count == 0)
         {
-            Min = Max = Mean = 0;
-            return;
+            return new(0, 0, 0, 0, 0);
         }
 
-        var values = _values.AsSpan(0, count);
-        double min = values[0], max = values[0], sum = 0;
-        foreach (var v in values)
-        {
-            min = Math.Min(min, v);
-            max = Math.Max(max, v);
-            sum += v;
-        }
-
-        Min = min;
-        Max = max;
-        Mean = sum / count;
+        var (min, max, mean) = Stats();
+        return new(Count, min, max, mean, Last);
     }
+
+    private (double Min, double Max, double Mean) Stats()
+    {
+        var points = _points.AsSpan(0, Count);
+        double min = points[0].Value, max = points[0].Value, sum = 0;
+        foreach (var p in points)
+        {
+            min = Math.Min(min, p.Value);
+            max = Math.Max(max, p.Value);
+            sum += p.Value;
+        }
+
+        return (min, max, sum / points.Length);
+    }
+
+    private readonly record struct Point(long Ticks, double Value);
 }
