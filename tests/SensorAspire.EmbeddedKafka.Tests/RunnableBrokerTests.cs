@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SensorAspire.EmbeddedKafka.Tests;
 
 /// <summary>The broker as a program: options, the printed bootstrap address, a clean stop on Ctrl+C (SIGINT).</summary>
@@ -8,37 +6,13 @@ public sealed class RunnableBrokerTests
     [Fact]
     public async Task RunnablePrintsItsAddressServesKcatAndStopsCleanlyOnInterrupt()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "SensorAspire.EmbeddedKafka.dll"), "--port", "0", "--default-partitions", "3" })
+        await RunnableBroker.RunAsync(["--port", "0", "--default-partitions", "3"], async bootstrap =>
         {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        try
-        {
-            var line = await ReadBootstrapLineAsync(process);
-            var bootstrap = line["bootstrap servers: ".Length..];
             var (exitCode, output, error) = await Kcat.RunAsync("", "-b", bootstrap, "-L", "-t", "runnable-auto", "-m", "5");
 
             Assert.True(exitCode == 0, error);
             Assert.Contains("with 3 partitions", output);
-
-            using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString()]))
-            {
-                await interrupt.WaitForExitAsync(TestContext.Current.CancellationToken);
-            }
-
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-            Assert.Equal(0, process.ExitCode);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-        }
+        });
     }
 
     [Theory]
@@ -69,19 +43,5 @@ public sealed class RunnableBrokerTests
         Assert.Null(error);
         Assert.Equal((9093, "broker.local", 19093, false, 4), (options.Port, options.AdvertisedHost, options.AdvertisedPort, options.AutoCreateTopics, options.DefaultPartitions));
         Assert.Equal((50, 2048), (options.MaxConnections, options.MaxRequestBytes));
-    }
-
-    internal static async Task<string> ReadBootstrapLineAsync(Process process)
-    {
-        while (await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask()
-                   .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken) is { } line)
-        {
-            if (line.StartsWith("bootstrap servers: ", StringComparison.Ordinal))
-            {
-                return line;
-            }
-        }
-
-        throw new InvalidOperationException("The broker exited without printing its address: " + await process.StandardError.ReadToEndAsync());
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SensorAspire.EmbeddedKafka.Tests;
 
 /// <summary>The runnable's storage options, and a restart of the real program on the same --data-dir.</summary>
@@ -50,34 +48,6 @@ public sealed class StorageCommandLineTests
         Assert.Equal(["one", "two", "three"], consumed.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    /// <summary>Starts the program on <paramref name="directory"/>, runs <paramref name="use"/>, stops it with SIGINT and checks it exited cleanly.</summary>
-    private static async Task RunBrokerAsync(TemporaryDirectory directory, Func<string, Task> use)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "SensorAspire.EmbeddedKafka.dll"), "--port", "0", "--data-dir", directory.Path })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        try
-        {
-            var line = await RunnableBrokerTests.ReadBootstrapLineAsync(process);
-            await use(line["bootstrap servers: ".Length..]);
-            using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString()]))
-            {
-                await interrupt.WaitForExitAsync(TestContext.Current.CancellationToken);
-            }
-
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-            Assert.Equal(0, process.ExitCode);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-        }
-    }
+    private static Task RunBrokerAsync(TemporaryDirectory directory, Func<string, Task> use)
+        => RunnableBroker.RunAsync(["--port", "0", "--data-dir", directory.Path], use);
 }

@@ -404,21 +404,11 @@ internal sealed partial class ClassicGroup : IDisposable
         ProtocolName = SelectProtocol();
         State = ClassicGroupState.CompletingRebalance;
         LogGenerationFormed(GroupId, GenerationId, _members.Count, ProtocolName, LeaderId!);
-        var leaderView = _members.Values
-            .Select(member => new JoinedMember(member.MemberId, member.GroupInstanceId, member.MetadataFor(ProtocolName)))
-            .ToList();
         foreach (var member in _members.Values)
         {
             member.SessionDeadline = now + member.SessionTimeout;
             _pendingSync.Add(member.MemberId);
-            member.CompleteJoin(new JoinGroupOutcome(
-                GroupErrorCode.None,
-                GenerationId,
-                ProtocolType,
-                ProtocolName,
-                LeaderId!,
-                member.MemberId,
-                member.MemberId == LeaderId ? leaderView : []));
+            member.CompleteJoin(CurrentJoinOutcome(member));
         }
 
         // If the leader's SyncGroup (or any member's) does not arrive within the rebalance timeout, those members go.
