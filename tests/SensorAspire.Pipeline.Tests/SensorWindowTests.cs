@@ -12,7 +12,7 @@ public sealed class SensorWindowTests
     [Fact]
     public void WindowKeepsLastTwelveReadingsPerSensor()
     {
-        var window = new SensorWindow(12);
+        var window = new TestWindow(12);
 
         for (var i = 0; i < 20; i++)
         {
@@ -28,7 +28,7 @@ public sealed class SensorWindowTests
     [Fact]
     public void StatisticsCoverOnlyThePointsInTheWindow()
     {
-        var window = new SensorWindow(3);
+        var window = new TestWindow(3);
 
         foreach (var (t, v) in new[] { (0, 100.0), (1, 2.0), (2, 4.0), (3, 9.0) })
         {
@@ -41,7 +41,7 @@ public sealed class SensorWindowTests
     [Fact]
     public void LateReadingIsInsertedAtItsTimestampPosition()
     {
-        var window = new SensorWindow(4);
+        var window = new TestWindow(4);
         window.Add(At(0), 1);
         window.Add(At(2), 3);
 
@@ -55,7 +55,7 @@ public sealed class SensorWindowTests
     [Fact]
     public void LateReadingOlderThanAFullWindowIsDiscarded()
     {
-        var window = new SensorWindow(2);
+        var window = new TestWindow(2);
         window.Add(At(5), 5);
         window.Add(At(6), 6);
 
@@ -68,7 +68,7 @@ public sealed class SensorWindowTests
     [Fact]
     public void LateReadingInAFullWindowEvictsTheOldestNotTheNewest()
     {
-        var window = new SensorWindow(3);
+        var window = new TestWindow(3);
         window.Add(At(1), 1);
         window.Add(At(3), 3);
         window.Add(At(4), 4);
@@ -82,7 +82,7 @@ public sealed class SensorWindowTests
     [Fact]
     public void ReadingsWithEqualTimestampsKeepArrivalOrder()
     {
-        var window = new SensorWindow(3);
+        var window = new TestWindow(3);
 
         window.Add(At(1), 1);
         window.Add(At(1), 2);
@@ -93,7 +93,7 @@ public sealed class SensorWindowTests
     [Fact]
     public void AddAllocatesNothing()
     {
-        var window = new SensorWindow(12);
+        var window = new TestWindow(12);
         window.Add(At(0), 0);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -108,12 +108,33 @@ public sealed class SensorWindowTests
     [Fact]
     public void ResetKeepsTheNewestPointsWhenTheWindowShrank()
     {
-        var window = new SensorWindow(2);
+        var window = new TestWindow(2);
         var points = Enumerable.Range(0, 5).Select(i => new WindowPoint(new DateTimeOffset(s_t0.AddSeconds(i)), i)).ToList();
 
         window.Reset(points);
 
         Assert.Equal([3.0, 4.0], window.ToPoints().Select(p => p.Value));
         Assert.Equal(new WindowStats(2, 3, 4, 3.5, 4), window.ToStats());
+    }
+
+    /// <summary>Owns one window's storage the way <see cref="WindowStore"/> does, and hands out views over it.</summary>
+    private sealed class TestWindow(int capacity)
+    {
+        private readonly WindowSample[] _samples = new WindowSample[capacity];
+        private int _count;
+
+        public int Count => View.Count;
+
+        public double Last => View.Last;
+
+        private SensorWindow View => new(_samples, ref _count);
+
+        public WindowChange Add(long utcTicks, double value) => View.Add(utcTicks, value);
+
+        public void Reset(IReadOnlyList<WindowPoint> points) => View.Reset(points);
+
+        public WindowPoint[] ToPoints() => View.ToPoints();
+
+        public WindowStats ToStats() => View.ToStats();
     }
 }

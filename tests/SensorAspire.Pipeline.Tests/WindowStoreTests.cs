@@ -17,22 +17,23 @@ public sealed class WindowStoreTests
         var store = NewStore();
         store.Restore(new WindowUpdated("s1", [new(new DateTimeOffset(s_t0, TimeSpan.Zero), 1)], new(1, 1, 1, 1, 1), new("readings", 3, 41), DateTimeOffset.UnixEpoch));
 
-        var replayed = store.Apply("s1", s_t0, 1, "readings", 3, 41, out _);
-        var next = store.Apply("s1", s_t0 + 10, 2, "readings", 3, 42, out var state);
+        var replayed = store.Apply("s1", s_t0, 1, "readings", 3, 41, null, out _);
+        var next = store.Apply("s1", s_t0 + 10, 2, "readings", 3, 42, null, out var slot);
 
         Assert.Null(replayed);
         Assert.Equal(WindowChange.Appended, next);
-        Assert.Equal(2, state.Window.Count);
-        Assert.Equal(42, state.SourceOffset);
+        var window = store.ToMessage(slot, DateTimeOffset.UnixEpoch);
+        Assert.Equal(2, window.Points.Count);
+        Assert.Equal(new SourcePosition("readings", 3, 42), window.Source);
     }
 
     [Fact]
     public void ReadingFromAnotherPartitionIsNotMistakenForAReplay()
     {
         var store = NewStore();
-        store.Apply("s1", s_t0, 1, "readings", 0, 100, out _);
+        store.Apply("s1", s_t0, 1, "readings", 0, 100, null, out _);
 
-        var change = store.Apply("s1", s_t0 + 1, 2, "SensorData", 0, 5, out _);
+        var change = store.Apply("s1", s_t0 + 1, 2, "SensorData", 0, 5, null, out _);
 
         Assert.Equal(WindowChange.Appended, change);
     }
@@ -42,29 +43,72 @@ public sealed class WindowStoreTests
     {
         var store = NewStore();
 
-        store.Apply("a", s_t0, 1, "r", 0, 0, out _);
-        store.Apply("b", s_t0, 1, "r", 1, 0, out _);
-        store.Apply("a", s_t0 + 1, 2, "r", 0, 1, out _);
+        store.Apply("a", s_t0, 1, "r", 0, 0, null, out _);
+        store.Apply("b", s_t0, 1, "r", 1, 0, null, out _);
+        store.Apply("a", s_t0 + 1, 2, "r", 0, 1, null, out _);
 
-        Assert.Equal(["a", "b"], store.Dirty.Select(s => s.SensorId));
-        var update = WindowStore.ToMessage(store.Dirty[0], DateTimeOffset.UnixEpoch);
+        Assert.Equal(["a", "b"], PendingSensors(store));
+        var update = store.ToMessage(store.Pending[0].Slot, DateTimeOffset.UnixEpoch);
         Assert.Equal(new SourcePosition("r", 0, 1), update.Source);
         Assert.Equal(2, update.Points.Count);
 
-        store.ClearDirty();
-        Assert.Empty(store.Dirty);
+        store.ClearPending();
+        Assert.Empty(PendingSensors(store));
     }
 
     [Fact]
     public void ReadingDiscardedAsTooOldDoesNotMarkTheSensorChanged()
     {
         var store = NewStore(windowSize: 1);
-        store.Apply("a", s_t0 + 100, 1, "r", 0, 0, out _);
-        store.ClearDirty();
+        store.Apply("a", s_t0 + 100, 1, "r", 0, 0, null, out _);
+        store.ClearPending();
 
-        var change = store.Apply("a", s_t0, 2, "r", 0, 1, out _);
+        var change = store.Apply("a", s_t0, 2, "r", 0, 1, null, out _);
 
         Assert.Equal(WindowChange.DiscardedTooOld, change);
-        Assert.Empty(store.Dirty);
+        Assert.Empty(PendingSensors(store));
     }
+
+    [Fact]
+    public void ForgottenSensorsLeaveThePendingListAndTheirSlotsComeBackEmpty()
+    {
+        var store = NewStore();
+        store.Apply("a", s_t0, 1, "r", 0, 0, null, out _);
+        store.Apply("b", s_t0, 2, "r", 1, 0, null, out _);
+        store.Apply("c", s_t0, 3, "r", 0, 1, null, out _);
+
+        store.RemoveWhere((topic, partition) => topic == "r" && partition == 0);
+        store.Apply("d", s_t0 + 1, 4, "r", 2, 0, null, out var reused);
+
+        Assert.Equal(2, store.Count);
+        Assert.Equal(["b", "d"], PendingSensors(store));
+        var d = store.ToMessage(reused, DateTimeOffset.UnixEpoch);
+        Assert.Equal([4.0], d.Points.Select(p => p.Value));
+        Assert.Equal(new SourcePosition("r", 2, 0), d.Source);
+    }
+
+    [Fact]
+    public void ManySensorsEachKeepTheirOwnWindow()
+    {
+        // Enough sensors to span several storage blocks.
+        var store = NewStore(windowSize: 3);
+        const int Sensors = 70_000;
+        for (var r = 0; r < 4; r++)
+        {
+            for (var s = 0; s < Sensors; s++)
+            {
+                store.Apply($"s{s}", s_t0 + r, s + (r * 0.25), "r", s % 8, r, null, out _);
+            }
+        }
+
+        store.Apply("s69999", s_t0 + 9, -1, "r", 69_999 % 8, 9, null, out var last);
+
+        Assert.Equal(Sensors, store.Count);
+        Assert.Equal([69_999.5, 69_999.75, -1], store.ToMessage(last, DateTimeOffset.UnixEpoch).Points.Select(p => p.Value));
+        var first = store.Pending[0];
+        Assert.Equal("s0", store.SensorId(first.Slot));
+        Assert.Equal([0.25, 0.5, 0.75], store.ToMessage(first.Slot, DateTimeOffset.UnixEpoch).Points.Select(p => p.Value));
+    }
+
+    private static string[] PendingSensors(WindowStore store) => store.Pending.ToArray().Select(p => store.SensorId(p.Slot)).ToArray();
 }

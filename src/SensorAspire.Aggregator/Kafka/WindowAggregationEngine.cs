@@ -36,7 +36,7 @@ internal sealed partial class WindowAggregationEngine(
     public int AssignedPartitions => _held.Count;
 
     /// <summary>Sensors with an update waiting for the next <see cref="PublishPending"/>.</summary>
-    public int PendingSensors => store.Dirty.Count;
+    public int PendingSensors => store.PendingCount;
 
     /// <summary>Applies one consumed message (or dead-letters it) as part of the current batch.</summary>
     public void Process(ConsumeResult<string, byte[]> result)
@@ -70,32 +70,33 @@ internal sealed partial class WindowAggregationEngine(
     public void PublishPending()
     {
         var batch = _batch;
-        if (batch.MessageCount == 0 && store.Dirty.Count == 0)
+        if (batch.MessageCount == 0 && store.PendingCount == 0)
         {
             return;
         }
 
         var now = time.GetUtcNow();
-        foreach (var state in store.Dirty)
+        foreach (ref readonly var pending in store.Pending)
         {
+            var sensorId = store.SensorId(pending.Slot);
             var message = new Message<string, byte[]>
             {
-                Key = state.SensorId,
-                Value = JsonSerializer.SerializeToUtf8Bytes(WindowStore.ToMessage(state, now), ContractsJsonContext.Default.WindowUpdated),
+                Key = sensorId,
+                Value = JsonSerializer.SerializeToUtf8Bytes(store.ToMessage(pending.Slot, now), ContractsJsonContext.Default.WindowUpdated),
             };
-            var activity = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.WindowsTopic, message, state.LastProcess, state.Links);
+            var activity = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.WindowsTopic, message, pending.LastProcess, pending.Links);
             if (activity is { IsAllDataRequested: true })
             {
-                activity.SetTag("sensor.id", state.SensorId);
-                activity.SetTag("messaging.batch.message_count", (state.Links?.Count ?? 0) + 1);
+                activity.SetTag("sensor.id", sensorId);
+                activity.SetTag("messaging.batch.message_count", (pending.Links?.Count ?? 0) + 1);
             }
 
-            var oldestTicks = state.OldestPendingTicks;
+            var firstReadingTicks = pending.FirstReadingTicks;
             batch.AddOutstanding();
-            Produce(_options.WindowsTopic, message, report => OnWindowDelivered(report, batch, activity, oldestTicks));
+            Produce(_options.WindowsTopic, message, report => OnWindowDelivered(report, batch, activity, firstReadingTicks));
         }
 
-        store.ClearDirty();
+        store.ClearPending();
         batch.Seal();
         _inFlight.Enqueue(batch);
         _batch = new PendingBatch();
@@ -147,7 +148,7 @@ internal sealed partial class WindowAggregationEngine(
         var assigned = partitions.ToHashSet();
 
         // Windows of partitions given away may be changed by their new owner: drop them (they are on the windows topic).
-        store.RemoveWhere(s => s.SourceTopic is null || !assigned.Contains(new TopicPartition(s.SourceTopic, s.SourcePartition)));
+        store.RemoveWhere((topic, partition) => topic is null || !assigned.Contains(new TopicPartition(topic, partition)));
         restorer.Restore(store, fresh);
         _held.Clear();
         _held.UnionWith(partitions);
@@ -167,14 +168,14 @@ internal sealed partial class WindowAggregationEngine(
     {
         // Someone else owns these now; do not commit, forget their windows and restore them if they come back.
         var lost = partitions.Select(p => p.TopicPartition).ToHashSet();
-        store.RemoveWhere(s => s.SourceTopic is not null && lost.Contains(new TopicPartition(s.SourceTopic, s.SourcePartition)));
+        store.RemoveWhere((topic, partition) => topic is not null && lost.Contains(new TopicPartition(topic, partition)));
         _held.ExceptWith(lost);
         PartitionsLost(partitions.Count);
     }
 
     private void Apply(in DecodedReading reading, ConsumeResult<string, byte[]> result, Activity? activity)
     {
-        var change = store.Apply(reading.SensorId, reading.UtcTicks, reading.Value, result.Topic, result.Partition.Value, result.Offset.Value, out var state);
+        var change = store.Apply(reading.SensorId, reading.UtcTicks, reading.Value, result.Topic, result.Partition.Value, result.Offset.Value, activity, out _);
         switch (change)
         {
             case null:
@@ -187,7 +188,6 @@ internal sealed partial class WindowAggregationEngine(
                 break;
             default:
                 telemetry.ReadingsApplied.Add(1);
-                state.AddTrace(activity);
                 break;
         }
     }
@@ -222,12 +222,12 @@ internal sealed partial class WindowAggregationEngine(
         });
     }
 
-    private void OnWindowDelivered(DeliveryReport<string, byte[]> report, PendingBatch batch, Activity? activity, long oldestTicks)
+    private void OnWindowDelivered(DeliveryReport<string, byte[]> report, PendingBatch batch, Activity? activity, long firstReadingTicks)
     {
         if (report.Error.Code == ErrorCode.NoError)
         {
             telemetry.WindowUpdates.Add(1);
-            telemetry.Latency.Record(TimeSpan.FromTicks(time.GetUtcNow().UtcTicks - oldestTicks).TotalSeconds);
+            telemetry.Latency.Record(TimeSpan.FromTicks(time.GetUtcNow().UtcTicks - firstReadingTicks).TotalSeconds);
         }
 
         Complete(activity, report);

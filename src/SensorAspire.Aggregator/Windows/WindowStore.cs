@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using SensorAspire.Contracts;
 
@@ -7,37 +10,77 @@ namespace SensorAspire.Aggregator.Windows;
 /// Every sensor window this aggregator instance holds, and the sensors changed since the last publish.
 /// Used from the consume loop's thread only (rebalance callbacks run on it too); <see cref="Count"/> is read by a gauge.
 /// </summary>
-internal sealed class WindowStore(IOptions<AggregatorOptions> options)
+/// <remarks>
+/// Struct-of-arrays: a sensor is a slot number. Its samples, count and source position live in blocks shared by a few
+/// thousand sensors (about 1 MB each), so a sensor costs its samples (16 bytes × window size), 24 bytes of state, its
+/// id and a dictionary entry: about 300 bytes for a window of 12, and no objects of its own beyond the id.
+/// Trace state exists only for sensors with a pending update (<see cref="PendingUpdate"/>). See docs/pipeline.md, "Memory".
+/// </remarks>
+internal sealed class WindowStore
 {
-    private readonly Dictionary<string, SensorState> _sensors = new(StringComparer.Ordinal);
-    private readonly List<SensorState> _dirty = [];
-    private readonly int _windowSize = options.Value.WindowSize;
+    private const int SamplesPerBlock = 64 * 1024;
 
-    public int Count => _sensors.Count;
+    private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
+    private readonly List<Block> _blocks = [];
+    private readonly Stack<int> _freeSlots = new();
+    private readonly List<string> _topics = [];
+    private readonly int _windowSize;
+    private readonly int _blockShift;
+    private readonly int _blockMask;
+    private PendingUpdate[] _pending = new PendingUpdate[64];
+    private int _pendingCount;
+    private int _nextSlot;
+
+    public WindowStore(IOptions<AggregatorOptions> options)
+    {
+        _windowSize = options.Value.WindowSize;
+        var sensorsPerBlock = BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, SamplesPerBlock / _windowSize));
+        _blockShift = BitOperations.Log2(sensorsPerBlock);
+        _blockMask = (int)sensorsPerBlock - 1;
+    }
+
+    public int Count => _slots.Count;
 
     /// <summary>Sensors with readings applied since the last publish, in the order they first changed.</summary>
-    public IReadOnlyList<SensorState> Dirty => _dirty;
+    public ReadOnlySpan<PendingUpdate> Pending => _pending.AsSpan(0, _pendingCount);
 
-    public bool TryGet(string sensorId, out SensorState state) => _sensors.TryGetValue(sensorId, out state!);
+    public int PendingCount => _pendingCount;
+
+    public string SensorId(int slot) => BlockOf(slot).Ids[slot & _blockMask]!;
 
     /// <summary>
-    /// Applies one reading consumed at (topic, partition, offset). Returns null when it was applied already
-    /// (a replay after restart), otherwise what the window did with it.
+    /// Applies one reading consumed at (topic, partition, offset), remembering <paramref name="trace"/> for the
+    /// update when the window changed. Returns null when it was applied already (a replay after restart), otherwise
+    /// what the window did with it.
     /// </summary>
-    public WindowChange? Apply(string sensorId, long utcTicks, double value, string topic, int partition, long offset, out SensorState state)
+    public WindowChange? Apply(string sensorId, long utcTicks, double value, string topic, int partition, long offset, Activity? trace, out int slot)
     {
-        state = GetOrAdd(sensorId);
-        if (state.HasApplied(topic, partition, offset))
+        slot = GetOrAdd(sensorId);
+        ref var state = ref StateOf(slot);
+        var topicId = TopicId(topic);
+        if (offset <= state.SourceOffset && state.SourcePartition == partition && state.SourceTopicId == topicId)
         {
             return null;
         }
 
-        var wasDirty = state.Dirty;
-        var change = state.Window.Add(utcTicks, value);
-        state.MarkApplied(topic, partition, offset, utcTicks, change != WindowChange.DiscardedTooOld);
-        if (!wasDirty && state.Dirty)
+        var change = WindowOf(slot).Add(utcTicks, value);
+        state.SourceTopicId = topicId;
+        state.SourcePartition = partition;
+        state.SourceOffset = offset;
+        if (change != WindowChange.DiscardedTooOld)
         {
-            _dirty.Add(state);
+            if (state.PendingIndex == 0)
+            {
+                if (_pendingCount == _pending.Length)
+                {
+                    Array.Resize(ref _pending, _pending.Length * 2);
+                }
+
+                _pending[_pendingCount++] = new PendingUpdate(slot, utcTicks);
+                state.PendingIndex = _pendingCount;
+            }
+
+            _pending[state.PendingIndex - 1].AddTrace(trace);
         }
 
         return change;
@@ -46,45 +89,140 @@ internal sealed class WindowStore(IOptions<AggregatorOptions> options)
     /// <summary>Loads a window published earlier (from the compacted windows topic).</summary>
     public void Restore(WindowUpdated update)
     {
-        var state = GetOrAdd(update.SensorId);
-        state.Window.Reset(update.Points);
-        state.RestorePosition(update.Source.Topic, update.Source.Partition, update.Source.Offset);
+        var slot = GetOrAdd(update.SensorId);
+        WindowOf(slot).Reset(update.Points);
+        ref var state = ref StateOf(slot);
+        state.SourceTopicId = TopicId(update.Source.Topic);
+        state.SourcePartition = update.Source.Partition;
+        state.SourceOffset = update.Source.Offset;
     }
 
-    /// <summary>Forgets the windows whose input partition matches <paramref name="predicate"/> (partitions given away).</summary>
-    public void RemoveWhere(Func<SensorState, bool> predicate)
+    /// <summary>
+    /// Forgets the windows whose input partition (topic, partition) matches <paramref name="predicate"/>; topic is null
+    /// for a window that has no input position yet. Used for partitions given away.
+    /// </summary>
+    public void RemoveWhere(Func<string?, int, bool> predicate)
     {
-        foreach (var state in _sensors.Values.Where(predicate).ToList())
+        var removed = _slots.Where(kv => predicate(TopicName(StateOf(kv.Value).SourceTopicId), StateOf(kv.Value).SourcePartition)).ToList();
+        if (removed.Count == 0)
         {
-            _sensors.Remove(state.SensorId);
-            _dirty.Remove(state);
+            return;
         }
+
+        foreach (var (sensorId, slot) in removed)
+        {
+            _slots.Remove(sensorId);
+            BlockOf(slot).Ids[slot & _blockMask] = null;
+            StateOf(slot) = default;
+            _freeSlots.Push(slot);
+        }
+
+        // Keep the pending updates of the sensors still held, in order.
+        var kept = 0;
+        for (var i = 0; i < _pendingCount; i++)
+        {
+            ref var state = ref StateOf(_pending[i].Slot);
+            if (state.PendingIndex != 0)
+            {
+                _pending[kept] = _pending[i];
+                state.PendingIndex = ++kept;
+            }
+        }
+
+        Array.Clear(_pending, kept, _pendingCount - kept);
+        _pendingCount = kept;
     }
 
     /// <summary>Builds the message for a sensor's current window.</summary>
-    public static WindowUpdated ToMessage(SensorState state, DateTimeOffset publishedAt)
-        => new(state.SensorId, state.Window.ToPoints(), state.Window.ToStats(),
-            new SourcePosition(state.SourceTopic ?? "", state.SourcePartition, state.SourceOffset), publishedAt);
-
-    /// <summary>Empties the dirty list after the updates were handed to the producer.</summary>
-    public void ClearDirty()
+    public WindowUpdated ToMessage(int slot, DateTimeOffset publishedAt)
     {
-        foreach (var state in _dirty)
-        {
-            state.MarkPublished();
-        }
-
-        _dirty.Clear();
+        var window = WindowOf(slot);
+        ref var state = ref StateOf(slot);
+        return new(SensorId(slot), window.ToPoints(), window.ToStats(),
+            new SourcePosition(TopicName(state.SourceTopicId) ?? "", state.SourcePartition, state.SourceOffset), publishedAt);
     }
 
-    private SensorState GetOrAdd(string sensorId)
+    /// <summary>Empties the pending list after the updates were handed to the producer.</summary>
+    public void ClearPending()
     {
-        if (!_sensors.TryGetValue(sensorId, out var state))
+        foreach (ref var pending in _pending.AsSpan(0, _pendingCount))
         {
-            state = new SensorState(sensorId, _windowSize);
-            _sensors.Add(sensorId, state);
+            StateOf(pending.Slot).PendingIndex = 0;
+            pending = default;
         }
 
-        return state;
+        _pendingCount = 0;
+    }
+
+    private int GetOrAdd(string sensorId)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, sensorId, out var exists);
+        if (!exists)
+        {
+            slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _nextSlot++;
+            if (slot >> _blockShift == _blocks.Count)
+            {
+                _blocks.Add(new Block(_blockMask + 1, _windowSize));
+            }
+
+            BlockOf(slot).Ids[slot & _blockMask] = sensorId;
+        }
+
+        return slot;
+    }
+
+    private SensorWindow WindowOf(int slot)
+    {
+        var block = BlockOf(slot);
+        var i = slot & _blockMask;
+        return new SensorWindow(block.Samples.AsSpan(i * _windowSize, _windowSize), ref block.States[i].Count);
+    }
+
+    private ref SlotState StateOf(int slot) => ref BlockOf(slot).States[slot & _blockMask];
+
+    private Block BlockOf(int slot) => _blocks[slot >> _blockShift];
+
+    // Source topics are few (readings and the tutorial's topic): a slot keeps a small id instead of a reference.
+    private int TopicId(string topic)
+    {
+        for (var i = 0; i < _topics.Count; i++)
+        {
+            if (string.Equals(_topics[i], topic, StringComparison.Ordinal))
+            {
+                return i + 1;
+            }
+        }
+
+        _topics.Add(topic);
+        return _topics.Count;
+    }
+
+    private string? TopicName(int topicId) => topicId == 0 ? null : _topics[topicId - 1];
+
+    /// <summary>Storage for a power-of-two run of slots.</summary>
+    private sealed class Block(int sensors, int windowSize)
+    {
+        public WindowSample[] Samples { get; } = new WindowSample[sensors * windowSize];
+
+        public SlotState[] States { get; } = new SlotState[sensors];
+
+        public string?[] Ids { get; } = new string?[sensors];
+    }
+
+    /// <summary>A slot's window count and input position (24 bytes).</summary>
+    private struct SlotState
+    {
+        public int Count;
+
+        /// <summary>Index into the topic table + 1; 0 when no reading was applied or restored.</summary>
+        public int SourceTopicId;
+
+        public int SourcePartition;
+
+        /// <summary>Index into the pending list + 1; 0 when no update is pending.</summary>
+        public int PendingIndex;
+
+        /// <summary>Offset of the last applied reading.</summary>
+        public long SourceOffset;
     }
 }
