@@ -27,6 +27,7 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddNativeMemoryTrimming();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -72,6 +73,20 @@ public static class Extensions
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Returns the C allocator's free memory to the OS periodically (librdkafka's buffers; see
+    /// <see cref="NativeMemoryOptions"/>, section <c>NativeMemory</c>).
+    /// </summary>
+    public static TBuilder AddNativeMemoryTrimming<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<NativeMemoryOptions>()
+            .BindConfiguration(NativeMemoryOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHostedService<NativeMemoryTrimmer>();
         return builder;
     }
 

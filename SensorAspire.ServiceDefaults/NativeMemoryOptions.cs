@@ -1,0 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SensorAspire.ServiceDefaults;
+
+/// <summary>How often <see cref="NativeMemoryTrimmer"/> gives the C allocator's free memory back to the OS.</summary>
+public sealed class NativeMemoryOptions
+{
+    public const string SectionName = "NativeMemory";
+
+    /// <summary>
+    /// Interval between trims (default 1 s); <c>00:00:00</c> turns trimming off. A trim took 0.6 ms (p50) and at most
+    /// 4 ms in the aggregator's 100,000-sensor memory run.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan TrimInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
