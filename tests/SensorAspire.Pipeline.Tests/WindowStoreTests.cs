@@ -80,11 +80,14 @@ public sealed class WindowStoreTests
         store.RemoveWhere((topic, partition) => topic == "r" && partition == 0);
         store.Apply("d", s_t0 + 1, 4, "r", 2, 0, null, out var reused);
 
-        Assert.Equal(2, store.Count);
-        Assert.Equal(["b", "d"], PendingSensors(store));
+        store.Apply("a", s_t0 + 1, 5, "r", 0, 2, null, out var again);
+
+        Assert.Equal(3, store.Count);
+        Assert.Equal(["b", "d", "a"], PendingSensors(store));
         var d = store.ToMessage(reused, DateTimeOffset.UnixEpoch);
         Assert.Equal([4.0], d.Points.Select(p => p.Value));
         Assert.Equal(new SourcePosition("r", 2, 0), d.Source);
+        Assert.Equal([5.0], store.ToMessage(again, DateTimeOffset.UnixEpoch).Points.Select(p => p.Value));
     }
 
     [Fact]

@@ -13,20 +13,20 @@ namespace SensorAspire.Aggregator.Windows;
 /// <remarks>
 /// Struct-of-arrays: a sensor is a slot number. Its samples, count and source position live in blocks shared by a few
 /// thousand sensors (about 1 MB each), so a sensor costs its samples (16 bytes × window size), 24 bytes of state, its
-/// id and a dictionary entry: about 300 bytes for a window of 12, and no objects of its own beyond the id.
+/// id string and 8-16 bytes of index: about 270 bytes for a window of 12, and no objects of its own beyond the id.
 /// Trace state exists only for sensors with a pending update (<see cref="PendingUpdate"/>). See docs/pipeline.md, "Memory".
 /// </remarks>
 internal sealed class WindowStore
 {
     private const int SamplesPerBlock = 64 * 1024;
 
-    private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
     private readonly List<Block> _blocks = [];
     private readonly Stack<int> _freeSlots = new();
     private readonly List<string> _topics = [];
     private readonly int _windowSize;
     private readonly int _blockShift;
     private readonly int _blockMask;
+    private SensorIndex _index;
     private PendingUpdate[] _pending = new PendingUpdate[64];
     private int _pendingCount;
     private int _nextSlot;
@@ -37,9 +37,10 @@ internal sealed class WindowStore
         var sensorsPerBlock = BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, SamplesPerBlock / _windowSize));
         _blockShift = BitOperations.Log2(sensorsPerBlock);
         _blockMask = (int)sensorsPerBlock - 1;
+        _index = new SensorIndex(1024);
     }
 
-    public int Count => _slots.Count;
+    public int Count => _index.Count;
 
     /// <summary>Sensors with readings applied since the last publish, in the order they first changed.</summary>
     public ReadOnlySpan<PendingUpdate> Pending => _pending.AsSpan(0, _pendingCount);
@@ -103,19 +104,26 @@ internal sealed class WindowStore
     /// </summary>
     public void RemoveWhere(Func<string?, int, bool> predicate)
     {
-        var removed = _slots.Where(kv => predicate(TopicName(StateOf(kv.Value).SourceTopicId), StateOf(kv.Value).SourcePartition)).ToList();
-        if (removed.Count == 0)
+        var removed = 0;
+        for (var slot = 0; slot < _nextSlot; slot++)
+        {
+            ref var state = ref StateOf(slot);
+            ref var id = ref BlockOf(slot).Ids[slot & _blockMask];
+            if (id is not null && predicate(TopicName(state.SourceTopicId), state.SourcePartition))
+            {
+                id = null;
+                state = default;
+                _freeSlots.Push(slot);
+                removed++;
+            }
+        }
+
+        if (removed == 0)
         {
             return;
         }
 
-        foreach (var (sensorId, slot) in removed)
-        {
-            _slots.Remove(sensorId);
-            BlockOf(slot).Ids[slot & _blockMask] = null;
-            StateOf(slot) = default;
-            _freeSlots.Push(slot);
-        }
+        RebuildIndex(_index.Capacity);
 
         // Keep the pending updates of the sensors still held, in order.
         var kept = 0;
@@ -156,19 +164,41 @@ internal sealed class WindowStore
 
     private int GetOrAdd(string sensorId)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, sensorId, out var exists);
-        if (!exists)
+        var hash = sensorId.GetHashCode(StringComparison.Ordinal);
+        ref var entry = ref _index.Find(hash, sensorId, this);
+        if (entry.SlotPlusOne != 0)
         {
-            slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _nextSlot++;
-            if (slot >> _blockShift == _blocks.Count)
-            {
-                _blocks.Add(new Block(_blockMask + 1, _windowSize));
-            }
+            return entry.SlotPlusOne - 1;
+        }
 
-            BlockOf(slot).Ids[slot & _blockMask] = sensorId;
+        var slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _nextSlot++;
+        if (slot >> _blockShift == _blocks.Count)
+        {
+            _blocks.Add(new Block(_blockMask + 1, _windowSize));
+        }
+
+        BlockOf(slot).Ids[slot & _blockMask] = sensorId;
+        entry = new IndexEntry(hash, slot + 1);
+        if (_index.Added())
+        {
+            RebuildIndex(_index.Capacity * 2);
         }
 
         return slot;
+    }
+
+    private void RebuildIndex(int capacity)
+    {
+        _index = new SensorIndex(capacity);
+        for (var slot = 0; slot < _nextSlot; slot++)
+        {
+            if (BlockOf(slot).Ids[slot & _blockMask] is { } id)
+            {
+                var hash = id.GetHashCode(StringComparison.Ordinal);
+                _index.Find(hash, id, this) = new IndexEntry(hash, slot + 1);
+                _index.Added();
+            }
+        }
     }
 
     private SensorWindow WindowOf(int slot)
@@ -198,6 +228,40 @@ internal sealed class WindowStore
     }
 
     private string? TopicName(int topicId) => topicId == 0 ? null : _topics[topicId - 1];
+
+    /// <summary>
+    /// Sensor id → slot: open addressing with linear probing over a power-of-two table of (hash, slot + 1) pairs,
+    /// kept at most three-quarters full. 8 bytes an entry, where <c>Dictionary&lt;string, int&gt;</c> takes 24 plus a
+    /// bucket and leaves its outgrown arrays on the large object heap. Ids are compared in the blocks they live in.
+    /// </summary>
+    private struct SensorIndex(int capacity)
+    {
+        private readonly IndexEntry[] _entries = new IndexEntry[capacity];
+
+        public int Count { get; private set; }
+
+        public readonly int Capacity => _entries.Length;
+
+        /// <summary>The entry for <paramref name="sensorId"/>, or the empty entry where it belongs.</summary>
+        public readonly ref IndexEntry Find(int hash, string sensorId, WindowStore store)
+        {
+            var mask = _entries.Length - 1;
+            for (var i = hash & mask; ; i = (i + 1) & mask)
+            {
+                ref var entry = ref _entries[i];
+                if (entry.SlotPlusOne == 0
+                    || (entry.Hash == hash && string.Equals(store.SensorId(entry.SlotPlusOne - 1), sensorId, StringComparison.Ordinal)))
+                {
+                    return ref entry;
+                }
+            }
+        }
+
+        /// <summary>Counts an entry filled in after <see cref="Find"/>; true when the table should grow.</summary>
+        public bool Added() => ++Count * 4 > _entries.Length * 3;
+    }
+
+    private readonly record struct IndexEntry(int Hash, int SlotPlusOne);
 
     /// <summary>Storage for a power-of-two run of slots.</summary>
     private sealed class Block(int sensors, int windowSize)
