@@ -146,7 +146,7 @@ internal static class PipelineBenchmark
             process.Refresh();
             var rss = process.WorkingSet64 / (1024.0 * 1024);
             var status = File.Exists($"/proc/{process.Id}/status")
-                ? string.Join(", ", File.ReadLines($"/proc/{process.Id}/status").Where(l => l.StartsWith("RssAnon", StringComparison.Ordinal) || l.StartsWith("RssFile", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))))
+                ? string.Join(", ", File.ReadLines($"/proc/{process.Id}/status").Where(l => l.StartsWith("Rss", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))))
                 : "";
             Console.WriteLine($"  holding {full:N0} full windows: RSS {rss:F0} MB (target <= 150 MB) [{status}]");
             return full == sensors && rss <= 150;
