@@ -23,10 +23,10 @@ public static class AggregatorServiceCollectionExtensions
     public const int DefaultFetchQueueBackoffMs = 5;
 
     /// <summary>Producer default for <c>QueueBufferingMaxMessages</c> (window updates awaiting acknowledgement).</summary>
-    public const int DefaultQueueBufferingMaxMessages = 4_000;
+    public const int DefaultQueueBufferingMaxMessages = 10_000;
 
     /// <summary>Producer default for <c>QueueBufferingMaxKbytes</c>.</summary>
-    public const int DefaultQueueBufferingMaxKbytes = 4 * 1024;
+    public const int DefaultQueueBufferingMaxKbytes = 16 * 1024;
 
     public static IHostApplicationBuilder AddAggregatorServices(this IHostApplicationBuilder builder)
     {
