@@ -37,7 +37,7 @@ internal sealed partial class WindowRestorer(
 
         using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
         var deadline = DateTime.UtcNow + options.Value.RestoreTimeout;
-        var remaining = new HashSet<TopicPartition>();
+        var nonEmpty = new List<TopicPartition>();
         using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
         {
             var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == topic);
@@ -47,19 +47,52 @@ internal sealed partial class WindowRestorer(
                 var watermarks = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
                 if (watermarks.High > watermarks.Low)
                 {
-                    remaining.Add(tp);
+                    nonEmpty.Add(tp);
                 }
             }
         }
 
-        var latest = new Dictionary<string, WindowUpdated>(StringComparer.Ordinal);
-        consumer.Assign(remaining.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        // Two reads of the topic instead of holding every sensor's newest update in memory (about 1 KB each as
+        // objects): the first finds where each sensor's newest message is (its key is the sensor id, so all of a
+        // sensor's messages share a partition), the second restores exactly those messages.
+        var newest = new Dictionary<string, (int Partition, long Offset)>(StringComparer.Ordinal);
+        var read = ReadToEnd(consumer, nonEmpty, deadline, result =>
+        {
+            if (result.Message.Key is { } sensorId)
+            {
+                newest[sensorId] = (result.Partition.Value, result.Offset.Value);
+            }
+        });
+
+        var restored = 0;
+        ReadToEnd(consumer, nonEmpty, deadline, result =>
+        {
+            // A tombstone or unreadable newest message restores nothing: the sensor was deleted.
+            if (result.Message.Key is { } sensorId
+                && newest.TryGetValue(sensorId, out var position) && position == (result.Partition.Value, result.Offset.Value)
+                && TryRead(result.Message.Value) is { } update && update.SensorId == sensorId
+                && partitions.Contains(new TopicPartition(update.Source.Topic, update.Source.Partition)))
+            {
+                store.Restore(update);
+                restored++;
+            }
+        });
+
+        Restored(logger, restored, read, topic);
+        return restored;
+    }
+
+    /// <summary>Reads <paramref name="partitions"/> from the beginning to their end; returns the messages read.</summary>
+    private int ReadToEnd(IConsumer<string, byte[]> consumer, IReadOnlyCollection<TopicPartition> partitions, DateTime deadline, Action<ConsumeResult<string, byte[]>> onMessage)
+    {
+        var remaining = partitions.ToHashSet();
+        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
         var read = 0;
         while (remaining.Count > 0)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Reading topic {topic} back took longer than Aggregator:RestoreTimeout ({options.Value.RestoreTimeout}).");
+                throw new TimeoutException($"Reading topic {options.Value.WindowsTopic} back took longer than Aggregator:RestoreTimeout ({options.Value.RestoreTimeout}).");
             }
 
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
@@ -75,24 +108,11 @@ internal sealed partial class WindowRestorer(
             }
 
             read++;
-            if (TryRead(result.Message.Value) is { } update)
-            {
-                latest[update.SensorId] = update;
-            }
+            onMessage(result);
         }
 
-        var restored = 0;
-        foreach (var update in latest.Values)
-        {
-            if (partitions.Contains(new TopicPartition(update.Source.Topic, update.Source.Partition)))
-            {
-                store.Restore(update);
-                restored++;
-            }
-        }
-
-        Restored(logger, restored, read, topic);
-        return restored;
+        consumer.Unassign();
+        return read;
     }
 
     private static WindowUpdated? TryRead(byte[]? value)
