@@ -117,15 +117,51 @@ internal static class PipelineBenchmark
     private static async Task<bool> MemoryAsync(string bootstrap, int sensors)
     {
         var names = new Names();
-        var settings = AggregatorSettings(bootstrap, names);
-        var dll = typeof(AggregatorOptions).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (key, value) in settings)
+        var first = StartAggregatorProcess(bootstrap, names);
+        bool held;
+        try
+        {
+            Console.WriteLine($"memory: aggregator process {first.Process.Id} fed {sensors:N0} sensors x 12 readings");
+            await ProduceReadingsAsync(bootstrap, names.Readings, sensors, perSensor: 12);
+            var full = await CountFullWindowsAsync(bootstrap, names.Windows, sensors, TimeSpan.FromMinutes(5));
+            var rss = Rss(first.Process, out var status);
+            Console.WriteLine($"  holding {full:N0} full windows: RSS {rss:F0} MB (target <= 150 MB) [{status}]");
+            held = full == sensors && rss <= 150;
+        }
+        finally
+        {
+            // SIGKILL: the next instance restores every window from the windows topic, as after a crash.
+            await first.DisposeAsync();
+        }
+
+        // Reported, not a target: the same windows in a restarted aggregator, once it has read them back.
+        await using var second = StartAggregatorProcess(bootstrap, names);
+        var restored = await second.Restored.WaitAsync(TimeSpan.FromMinutes(2));
+        var restartRss = Rss(second.Process, out var restartStatus);
+        Console.WriteLine($"  after a restart: {restored} [{restartStatus}], RSS {restartRss:F0} MB");
+        return held;
+    }
+
+    private static double Rss(Process process, out string status)
+    {
+        process.Refresh();
+        status = File.Exists($"/proc/{process.Id}/status")
+            ? string.Join(", ", File.ReadLines($"/proc/{process.Id}/status").Where(l => l.StartsWith("Rss", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))))
+            : "";
+        return process.WorkingSet64 / (1024.0 * 1024);
+    }
+
+    /// <summary>The aggregator as its own process (its own runtimeconfig), with the settings the AppHost would give it.</summary>
+    private static AggregatorProcess StartAggregatorProcess(string bootstrap, Names names)
+    {
+        var start = new ProcessStartInfo("dotnet", [typeof(AggregatorOptions).Assembly.Location]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in AggregatorSettings(bootstrap, names))
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["Logging__LogLevel__SensorAspire.Aggregator.Kafka.WindowRestorer"] = "Information";
 
         // AGGREGATOR_ENV_X=v sets X=v for the aggregator process only (e.g. runtime GC knobs to compare).
         foreach (var key in Environment.GetEnvironmentVariables().Keys.OfType<string>().Where(k => k.StartsWith("AGGREGATOR_ENV_", StringComparison.Ordinal)))
@@ -133,28 +169,38 @@ internal static class PipelineBenchmark
             start.Environment[key["AGGREGATOR_ENV_".Length..]] = Environment.GetEnvironmentVariable(key);
         }
 
-        using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
+        return new AggregatorProcess(Process.Start(start)!);
+    }
+
+    /// <summary>A running aggregator process; completes <see cref="Restored"/> with its "Restored N sensor windows" log line.</summary>
+    private sealed class AggregatorProcess : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource<string> _restored = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public AggregatorProcess(Process process)
         {
-            Console.WriteLine($"memory: aggregator process {process.Id} fed {sensors:N0} sensors x 12 readings");
-            await ProduceReadingsAsync(bootstrap, names.Readings, sensors, perSensor: 12);
-            var full = await CountFullWindowsAsync(bootstrap, names.Windows, sensors, TimeSpan.FromMinutes(5));
-            process.Refresh();
-            var rss = process.WorkingSet64 / (1024.0 * 1024);
-            var status = File.Exists($"/proc/{process.Id}/status")
-                ? string.Join(", ", File.ReadLines($"/proc/{process.Id}/status").Where(l => l.StartsWith("Rss", StringComparison.Ordinal)).Select(l => string.Join(' ', l.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries))))
-                : "";
-            Console.WriteLine($"  holding {full:N0} full windows: RSS {rss:F0} MB (target <= 150 MB) [{status}]");
-            return full == sensors && rss <= 150;
+            Process = process;
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data?.Contains("Restored", StringComparison.Ordinal) == true)
+                {
+                    _restored.TrySetResult(e.Data.Trim());
+                }
+            };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
         }
-        finally
+
+        public Process Process { get; }
+
+        public Task<string> Restored => _restored.Task;
+
+        public async ValueTask DisposeAsync()
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            Process.Kill(entireProcessTree: true);
+            await Process.WaitForExitAsync();
+            Process.Dispose();
         }
     }
 
