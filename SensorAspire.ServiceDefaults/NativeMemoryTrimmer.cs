@@ -23,7 +23,7 @@ internal sealed partial class NativeMemoryTrimmer(IOptions<NativeMemoryOptions> 
 {
     private const int MaxDutyCycleInverse = 100;
 
-    private static int s_ownerCount;
+    private static int s_trimming; // 1 while a host in this process trims
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,7 +33,7 @@ internal sealed partial class NativeMemoryTrimmer(IOptions<NativeMemoryOptions> 
             return;
         }
 
-        if (Interlocked.CompareExchange(ref s_ownerCount, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref s_trimming, 1, 0) != 0)
         {
             return; // another host in this process trims already
         }
@@ -56,7 +56,7 @@ internal sealed partial class NativeMemoryTrimmer(IOptions<NativeMemoryOptions> 
         }
         finally
         {
-            Volatile.Write(ref s_ownerCount, 0);
+            Volatile.Write(ref s_trimming, 0);
         }
     }
 
@@ -65,7 +65,7 @@ internal sealed partial class NativeMemoryTrimmer(IOptions<NativeMemoryOptions> 
 
     private static class Glibc
     {
-        public static bool TryGetMallocTrim(out Func<nuint, int> mallocTrim)
+        public static bool TryGetMallocTrim(out MallocTrim mallocTrim)
         {
             mallocTrim = null!;
             if (!OperatingSystem.IsLinux()
@@ -75,11 +75,11 @@ internal sealed partial class NativeMemoryTrimmer(IOptions<NativeMemoryOptions> 
                 return false;
             }
 
-            mallocTrim = Marshal.GetDelegateForFunctionPointer<MallocTrim>(export).Invoke;
+            mallocTrim = Marshal.GetDelegateForFunctionPointer<MallocTrim>(export);
             return true;
         }
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-        private delegate int MallocTrim(nuint pad);
+        public delegate int MallocTrim(nuint pad);
     }
 }
