@@ -1,17 +1,9 @@
-using Microsoft.Extensions.Configuration;
 using SensorAspire.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-// `docker-compose.yaml` for `aspire publish`; in run mode this adds nothing to the model.
-builder.AddDockerComposeEnvironment("compose");
-
-// Kafka:Embedded=true runs our own broker as the `kafka` resource instead of the confluent-local container, so
-// the dashboard works without Docker. Publishing always uses the container.
-IResourceBuilder<IResourceWithConnectionString> kafka =
-    builder.ExecutionContext.IsRunMode && builder.Configuration.GetValue<bool>(EmbeddedKafkaResourceExtensions.SwitchKey)
-        ? builder.AddEmbeddedKafka("kafka")
-        : builder.AddKafka("kafka").WithKafkaUI();
+// The embedded broker by default; the confluent-local container with -p:KafkaContainer=true (see SensorKafka.cs).
+var kafka = builder.AddSensorKafka("kafka");
 
 // The workers have no launch profile: each gets an HTTP endpoint of its own for /health (without one, both would
 // bind Kestrel's default port 5000).
@@ -28,6 +20,7 @@ builder.AddProject<Projects.SensorAspire_Aggregator>("aggregator")
 builder.AddProject<Projects.SensorAspire_Chart>("chart")
     .WithReference(kafka).WaitFor(kafka)
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .PrintUrlWhenReady("The chart");
 
 builder.Build().Run();

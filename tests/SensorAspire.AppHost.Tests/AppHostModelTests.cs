@@ -1,34 +1,123 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SensorAspire.EmbeddedKafka;
+
 namespace SensorAspire.AppHost.Tests;
 
 /// <summary>
-/// Checks the AppHost's resource model as the AppHost builds it. CreateAsync runs AppHost.cs up to Build() and
-/// stops there, so nothing is started: no containers, no DCP, no projects.
+/// The AppHost's resource model as AppHost.cs builds it. CreateAsync runs AppHost.cs up to Build() and stops there, so
+/// nothing is started.
 /// </summary>
 public sealed class AppHostModelTests
 {
     private static readonly string[] s_services = ["simulator", "aggregator", "chart"];
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
+#if KAFKA_CONTAINER
     [Fact]
-    public async Task KafkaIsTheContainerBrokerWithKafkaUiByDefault()
+    public async Task KafkaIsTheConfluentLocalContainerWithKafkaUiAndAComposeEnvironment()
     {
-        await using var appHost = await CreateAsync([]);
+        await using var appHost = await CreateAsync(["--Kafka:Port=19092"]);
 
         var kafka = Assert.IsType<KafkaServerResource>(Single(appHost, "kafka"));
         Assert.Contains(appHost.Resources, r => r is KafkaUIContainerResource);
-        Assert.Equal("tcp", kafka.PrimaryEndpoint.EndpointName);
-        Assert.DoesNotContain(appHost.Resources, r => r.Name == "kafka-broker");
+        Assert.Contains(appHost.Resources, r => r is Aspire.Hosting.Docker.DockerComposeEnvironmentResource);
+        var endpoint = Assert.Single(kafka.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "tcp");
+        Assert.Equal(19092, endpoint.Port);
+    }
+#else
+    [Fact]
+    public async Task KafkaIsOneResourceThatRunsTheEmbeddedBrokerOnTheTutorialPort()
+    {
+        await using var appHost = await CreateAsync([]);
+
+        var kafka = Assert.IsType<EmbeddedKafkaResource>(Single(appHost, "kafka"));
+        var endpoint = Assert.Single(kafka.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "tcp");
+        Assert.Equal(9092, endpoint.Port);
+        Assert.Equal(9092, endpoint.TargetPort);
+        Assert.False(endpoint.IsProxied);
+        Assert.Equal("127.0.0.1:{kafka.bindings.tcp.port}", kafka.ConnectionStringExpression.ValueExpression);
+        // One row in the dashboard: besides the broker, only its own children (the hidden Rebuild helper every project has).
+        Assert.All(appHost.Resources.Where(r => r.Name.StartsWith("kafka", StringComparison.Ordinal) && r != kafka),
+            r => Assert.Same(kafka, Assert.IsAssignableFrom<IResourceWithParent>(r).Parent));
+        Assert.Single(appHost.Resources, r => r is IResourceWithConnectionString);
+        Assert.Equal(["--port", "9092"], await ArgumentsAsync(kafka));
     }
 
     [Fact]
-    public async Task EveryServiceReferencesAndWaitsForKafka()
+    public async Task KafkaPortAndDataDirectoryComeFromConfiguration()
+    {
+        await using var appHost = await CreateAsync(["--Kafka:Port=19092", "--Kafka:DataDirectory=.data/kafka"]);
+
+        var kafka = Single(appHost, "kafka");
+        var endpoint = Assert.Single(kafka.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "tcp");
+        Assert.Equal(19092, endpoint.Port);
+        var expectedDirectory = Path.Combine(appHost.AppHostDirectory, ".data", "kafka");
+        Assert.Equal(["--port", "19092", "--data-dir", expectedDirectory], await ArgumentsAsync(kafka));
+    }
+
+    [Fact]
+    public async Task KafkaIsHealthyOnlyOnceTheBrokerAnswersAKafkaRequest()
     {
         await using var appHost = await CreateAsync([]);
+        var kafka = Assert.IsType<EmbeddedKafkaResource>(Single(appHost, "kafka"));
+        var annotation = Assert.Single(kafka.Annotations.OfType<HealthCheckAnnotation>());
+        await using var services = appHost.Services.BuildServiceProvider();
+        var registration = Assert.Single(
+            services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations, r => r.Name == annotation.Key);
+        var check = registration.Factory(services);
+        var context = new HealthCheckContext { Registration = registration };
+        var ct = TestContext.Current.CancellationToken;
+
+        // A port that accepts connections but does not speak Kafka: open, yet not healthy.
+        using (var notKafka = new TcpListener(IPAddress.Loopback, 0))
+        {
+            notKafka.Start();
+            Allocate(kafka, ((IPEndPoint)notKafka.LocalEndpoint).Port);
+            var accepting = AcceptAndCloseAsync(notKafka, ct);
+            Assert.Equal(HealthStatus.Unhealthy, (await check.CheckHealthAsync(context, ct)).Status);
+            await accepting;
+        }
+
+        await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions { Port = 0 }, ct);
+        Allocate(kafka, broker.Port);
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(context, ct)).Status);
+    }
+
+    private static void Allocate(EmbeddedKafkaResource kafka, int port)
+    {
+        var endpoint = Assert.Single(kafka.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "tcp");
+        endpoint.AllocatedEndpoint = new AllocatedEndpoint(endpoint, "127.0.0.1", port);
+    }
+
+    private static async Task AcceptAndCloseAsync(TcpListener listener, CancellationToken cancellationToken)
+    {
+        using var client = await listener.AcceptTcpClientAsync(cancellationToken);
+    }
+#endif
+
+    [Fact]
+    public async Task EveryServiceGetsTheKafkaConnectionStringAndWaitsForKafkaToBeHealthy()
+    {
+        await using var appHost = await CreateAsync(["--Kafka:Port=19092"]);
+        AllocateEveryEndpoint(appHost);
 
         foreach (var name in s_services)
         {
             var project = Assert.IsType<ProjectResource>(Single(appHost, name));
-            AssertReferencesAndWaitsForKafka(project);
+            Assert.Contains(project.Annotations.OfType<WaitAnnotation>(),
+                w => w.Resource.Name == "kafka" && w.WaitType == WaitType.WaitUntilHealthy);
+            var environment = (await ExecutionConfigurationAsync(project)).EnvironmentVariables.ToDictionary();
+#if KAFKA_CONTAINER
+            Assert.Equal("localhost:19092", environment["ConnectionStrings__kafka"]);
+#else
+            Assert.Equal("127.0.0.1:19092", environment["ConnectionStrings__kafka"]);
+#endif
+            Assert.Equal("19092", environment["KAFKA_PORT"]);
         }
     }
 
@@ -57,33 +146,38 @@ public sealed class AppHostModelTests
         }
     }
 
-    [Fact]
-    public async Task EmbeddedSwitchRunsOurBrokerAsTheKafkaConnectionString()
+    [Theory]
+    [InlineData("0")]
+    [InlineData("70000")]
+    public async Task AnInvalidKafkaPortIsRejectedNamingTheKey(string port)
     {
-        await using var appHost = await CreateAsync(["--Kafka:Embedded=true", "--Kafka:EmbeddedPort=19092"]);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => CreateAsync([$"--Kafka:Port={port}"]));
 
-        var kafka = Assert.IsType<ConnectionStringResource>(Single(appHost, "kafka"));
-        var broker = Assert.IsType<ProjectResource>(Single(appHost, "kafka-broker"));
-        var endpoint = Assert.Single(broker.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "tcp");
-        Assert.Equal(19092, endpoint.Port);
-        Assert.Equal(19092, endpoint.TargetPort);
-        Assert.False(endpoint.IsProxied);
-        Assert.Equal("127.0.0.1:{kafka-broker.bindings.tcp.port}", kafka.ConnectionStringExpression.ValueExpression);
-        Assert.Contains(kafka.Annotations.OfType<WaitAnnotation>(), w => w.Resource == broker);
-        Assert.NotEmpty(broker.Annotations.OfType<HealthCheckAnnotation>());
-        Assert.DoesNotContain(appHost.Resources, r => r is KafkaServerResource or KafkaUIContainerResource);
-        foreach (var name in s_services)
-        {
-            AssertReferencesAndWaitsForKafka(Single(appHost, name));
-        }
+        Assert.Contains("Kafka:Port", error.ToString());
     }
 
-    private static void AssertReferencesAndWaitsForKafka(IResource project)
+    private static async Task<IReadOnlyList<string>> ArgumentsAsync(IResource resource)
+        => [.. (await ExecutionConfigurationAsync(resource)).Arguments.Select(a => a.Value)];
+
+    /// <summary>The arguments and environment DCP would be given for <paramref name="resource"/> in run mode.</summary>
+    private static Task<IExecutionConfigurationResult> ExecutionConfigurationAsync(IResource resource)
+        => ExecutionConfigurationBuilder.Create(resource)
+            .WithArgumentsConfig()
+            .WithEnvironmentVariablesConfig()
+            .BuildAsync(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), NullLogger.Instance,
+                TestContext.Current.CancellationToken);
+
+    /// <summary>
+    /// What DCP does at start: every endpoint gets an address (its fixed port, or one of ours), so that references to
+    /// endpoints resolve without starting anything.
+    /// </summary>
+    private static void AllocateEveryEndpoint(IDistributedApplicationTestingBuilder appHost)
     {
-        Assert.Contains(project.Annotations.OfType<ResourceRelationshipAnnotation>(),
-            r => r.Resource.Name == "kafka" && r.Type == "Reference");
-        Assert.Contains(project.Annotations.OfType<WaitAnnotation>(),
-            w => w.Resource.Name == "kafka" && w.WaitType == WaitType.WaitUntilHealthy);
+        var nextPort = 30000;
+        foreach (var endpoint in appHost.Resources.SelectMany(r => r.Annotations.OfType<EndpointAnnotation>()))
+        {
+            endpoint.AllocatedEndpoint = new AllocatedEndpoint(endpoint, "localhost", endpoint.Port ?? nextPort++);
+        }
     }
 
     private static IResource Single(IDistributedApplicationTestingBuilder appHost, string name)

@@ -5,46 +5,41 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace SensorAspire.Standalone.Tests;
+namespace SensorAspire.AppHost.Tests;
 
 /// <summary>
-/// The standalone run started as a separate process, the way a user starts it, with its output captured so a test
-/// can wait for a line instead of sleeping. Disposing kills whatever is still running.
+/// <c>dotnet run --project SensorAspire.AppHost</c> started as a separate process, the way a user starts it, with its
+/// output captured so a test can wait for a line instead of sleeping. Disposing kills whatever is still running.
 /// </summary>
-internal sealed class StandaloneRun : IDisposable
+internal sealed class AppHostRun : IDisposable
 {
     public const int SigInt = 2;
-    public const int SigTerm = 15;
 
     private readonly Process _process;
     private readonly List<string> _lines = [];
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
 
-    private StandaloneRun(Process process) => _process = process;
+    private AppHostRun(Process process) => _process = process;
 
     public int Id => _process.Id;
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    /// <summary><c>dotnet run --project src/SensorAspire.Standalone -- args</c> in its own session, like a terminal runs it.</summary>
-    public static StandaloneRun StartWithDotnetRun(params string[] args)
+    /// <summary>
+    /// <c>dotnet run --project SensorAspire.AppHost --no-build</c> in its own session, like a terminal runs it, with the
+    /// launch profile a user gets and <paramref name="environment"/> on top (configuration such as <c>Kafka__Port</c>).
+    /// </summary>
+    public static AppHostRun Start(IReadOnlyDictionary<string, string> environment)
     {
         // setsid gives the run its own process group, so the test can send Ctrl+C's SIGINT to the whole group as a
         // terminal does; env --default-signal=INT undoes an inherited "ignore SIGINT" (background jobs of
         // non-interactive shells), which .NET respects. --no-build: the test project already built it.
         List<string> arguments =
         [
-            "env", "--default-signal=INT", DotnetPath, "run", "--no-build", "--no-launch-profile", "-c", Configuration,
-            "--project", Path.Combine(RepositoryRoot, "src", "SensorAspire.Standalone"), "--", .. args,
+            "env", "--default-signal=INT", DotnetPath, "run", "--no-build", "-c", Configuration,
+            "--project", Path.Combine(RepositoryRoot, "SensorAspire.AppHost"),
         ];
-        return Start("setsid", arguments);
-    }
-
-    /// <summary><c>dotnet SensorAspire.Standalone.dll args</c>, as a service manager or script would run the built program.</summary>
-    public static StandaloneRun StartBuilt(params string[] args)
-    {
-        var dll = Path.Combine(RepositoryRoot, "artifacts", "bin", "SensorAspire.Standalone", Configuration.ToLowerInvariant(), "SensorAspire.Standalone.dll");
-        return Start(DotnetPath, [dll, .. args]);
+        return Start("setsid", arguments, environment);
     }
 
     public static int FreeTcpPort()
@@ -90,9 +85,9 @@ internal sealed class StandaloneRun : IDisposable
         }
     }
 
-    /// <summary>Sends a POSIX signal to the run's process, or with <paramref name="wholeGroup"/> to its process group.</summary>
-    public void Signal(int signal, bool wholeGroup = false)
-        => Assert.True(Kill(wholeGroup ? -_process.Id : _process.Id, signal) == 0, $"kill failed: errno {Marshal.GetLastPInvokeError()}");
+    /// <summary>Ctrl+C as a terminal sends it: SIGINT to the run's whole process group.</summary>
+    public void Interrupt()
+        => Assert.True(Kill(-_process.Id, SigInt) == 0, $"kill failed: errno {Marshal.GetLastPInvokeError()}");
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
@@ -108,19 +103,6 @@ internal sealed class StandaloneRun : IDisposable
         return _process.ExitCode;
     }
 
-    public static bool IsRunning(int processId)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(processId);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
     public void Dispose()
     {
         if (!_process.HasExited)
@@ -131,7 +113,7 @@ internal sealed class StandaloneRun : IDisposable
         _process.Dispose();
     }
 
-    private static StandaloneRun Start(string fileName, IEnumerable<string> arguments)
+    private static AppHostRun Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -147,7 +129,12 @@ internal sealed class StandaloneRun : IDisposable
             startInfo.ArgumentList.Add(argument);
         }
 
-        var run = new StandaloneRun(new Process { StartInfo = startInfo });
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        var run = new AppHostRun(new Process { StartInfo = startInfo });
         run._process.OutputDataReceived += (_, e) => run.Add(e.Data);
         run._process.ErrorDataReceived += (_, e) => run.Add(e.Data);
         run._process.Start();
@@ -177,7 +164,7 @@ internal sealed class StandaloneRun : IDisposable
     private static string DotnetPath => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
 
     private static string Configuration
-        => typeof(StandaloneRun).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        => typeof(AppHostRun).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
     private static string FindRepositoryRoot()
     {
