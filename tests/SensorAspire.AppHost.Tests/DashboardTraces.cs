@@ -1,0 +1,80 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace SensorAspire.AppHost.Tests;
+
+/// <summary>Spans as the dashboard's telemetry API returns them (OTLP JSON), grouped into traces.</summary>
+internal static class DashboardTraces
+{
+    public sealed record Span(string TraceId, string SpanId, string? ParentSpanId, string Name, string Service);
+
+    /// <summary>
+    /// The reading's path as the README documents it: each span the child of the one before, from the simulator's send
+    /// to the chart's process.
+    /// </summary>
+    public static readonly (string Name, string Service)[] ReadingPath =
+    [
+        ("send sensor-readings", "simulator"),
+        ("process sensor-readings", "aggregator"),
+        ("send sensor-windows", "aggregator"),
+        ("process sensor-windows", "chart"),
+    ];
+
+    public static async Task<IReadOnlyList<IGrouping<string, Span>>> GetAsync(HttpClient dashboard, CancellationToken cancellationToken)
+    {
+        using var response = await dashboard.GetFromJsonAsync<JsonDocument>("api/telemetry/traces?limit=200", cancellationToken)
+            ?? throw new InvalidOperationException("the telemetry API returned null");
+        List<Span> spans = [];
+        foreach (var resourceSpans in response.RootElement.GetProperty("data").GetProperty("resourceSpans").EnumerateArray())
+        {
+            var service = ServiceName(resourceSpans.GetProperty("resource"));
+            foreach (var scope in resourceSpans.GetProperty("scopeSpans").EnumerateArray())
+            {
+                foreach (var span in scope.GetProperty("spans").EnumerateArray())
+                {
+                    spans.Add(new Span(
+                        span.GetProperty("traceId").GetString()!,
+                        span.GetProperty("spanId").GetString()!,
+                        span.TryGetProperty("parentSpanId", out var parent) ? parent.GetString() : null,
+                        span.GetProperty("name").GetString()!,
+                        service));
+                }
+            }
+        }
+
+        return [.. spans.GroupBy(s => s.TraceId)];
+    }
+
+    /// <summary>True when the trace holds the whole reading path, each span the child of the one before.</summary>
+    public static bool HoldsReadingPath(IEnumerable<Span> trace)
+    {
+        Span? parent = null;
+        var spans = trace.ToList();
+        foreach (var (name, service) in ReadingPath)
+        {
+            var span = spans.FirstOrDefault(s => s.Name == name && s.Service == service
+                && (parent is null ? string.IsNullOrEmpty(s.ParentSpanId) : s.ParentSpanId == parent.SpanId));
+            if (span is null)
+            {
+                return false;
+            }
+
+            parent = span;
+        }
+
+        return true;
+    }
+
+    private static string ServiceName(JsonElement resource)
+    {
+        foreach (var attribute in resource.GetProperty("attributes").EnumerateArray())
+        {
+            if (attribute.GetProperty("key").GetString() == "service.name")
+            {
+                return attribute.GetProperty("value").GetProperty("stringValue").GetString()!;
+            }
+        }
+
+        return "";
+    }
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+using Confluent.Kafka;
+
+namespace SensorAspire.AppHost.Tests;
+
+/// <summary>The AppHost as a user runs it: every resource healthy, the tutorial's sensors on the chart, one trace per reading.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class RunningAppHostTests(RunningAppHost appHost)
+{
+    [Fact]
+    public async Task EveryResourceBecomesHealthy()
+    {
+        foreach (var name in RunningAppHost.ResourceNames)
+        {
+            var state = await appHost.App.ResourceNotifications.WaitForResourceHealthyAsync(name, TestContext.Current.CancellationToken)
+                .WaitAsync(RunningAppHost.Timeout, TestContext.Current.CancellationToken);
+
+            Assert.Equal(KnownResourceStates.Running, state.Snapshot.State?.Text);
+        }
+    }
+
+    [Fact]
+    public async Task ChartShowsTheTutorialsTwoSensors()
+    {
+        var windows = await Poll.UntilAsync(appHost.WindowsAsync, w => w.ContainsKey("temp1") && w.ContainsKey("temp2"),
+            RunningAppHost.Timeout, "windows of temp1 and temp2 in /api/windows");
+
+        Assert.NotEmpty(windows["temp1"]);
+        Assert.NotEmpty(windows["temp2"]);
+    }
+
+    [Fact]
+    public async Task DashboardShowsOneTraceFromTheSimulatorThroughTheAggregatorToTheChart()
+    {
+        using var dashboard = appHost.CreateDashboardApiClient();
+
+        var traces = await Poll.UntilAsync(ct => DashboardTraces.GetAsync(dashboard, ct),
+            t => t.Any(DashboardTraces.HoldsReadingPath), RunningAppHost.Timeout, "a trace of the reading path");
+
+        var trace = traces.First(DashboardTraces.HoldsReadingPath);
+        Assert.Equal(["aggregator", "chart", "simulator"], trace.Select(s => s.Service).Distinct().Order());
+    }
+
+    [Fact]
+    public async Task ATutorialMessageOnSensorDataAppearsOnTheChart()
+    {
+        // Outside the simulator's ranges ([20,39] and [10,29]), so only this message can put them on the chart.
+        const double temp1 = 91.25, temp2 = 92.5;
+        var value = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss.ffffff},{temp1},{temp2}");
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = appHost.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync("SensorData", new Message<string, string> { Key = "key", Value = value },
+                TestContext.Current.CancellationToken);
+        }
+
+        await Poll.UntilAsync(appHost.WindowsAsync,
+            w => w.TryGetValue("temp1", out var t1) && t1.Contains(temp1) && w.TryGetValue("temp2", out var t2) && t2.Contains(temp2),
+            RunningAppHost.Timeout, "the tutorial message's values on the chart");
+    }
+}
