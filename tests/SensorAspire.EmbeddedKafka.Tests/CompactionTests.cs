@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using SensorAspire.EmbeddedKafka.Storage;
+using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
@@ -147,7 +148,7 @@ public sealed class CompactionTests
         var records = KeyedBatches.ReadAll(recovered);
         recovered.Close();
 
-        Assert.Equal(((short)0, 3L), next);
+        Assert.Equal((KafkaErrorCode.None, 3L), next);
         Assert.Equal([1L, 2, 3], records.Select(r => r.Offset));
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using SensorAspire.EmbeddedKafka.Groups;
+using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
@@ -31,7 +32,7 @@ public sealed class GroupCoordinatorTests : IDisposable
     {
         var joined = await Completed(_coordinator.JoinGroupAsync(Join("g")));
 
-        Assert.Equal(GroupErrorCode.None, joined.Error);
+        Assert.Equal(KafkaErrorCode.None, joined.Error);
         Assert.Equal(1, joined.GenerationId);
         Assert.Equal("range", joined.ProtocolName);
         Assert.Equal("consumer", joined.ProtocolType);
@@ -46,13 +47,13 @@ public sealed class GroupCoordinatorTests : IDisposable
     public async Task JoinWithoutMemberIdIsToldItsIdFirstWhenKnownIdsAreRequired()
     {
         var first = await Completed(_coordinator.JoinGroupAsync(Join("g") with { RequireKnownMemberId = true }));
-        Assert.Equal(GroupErrorCode.MemberIdRequired, first.Error);
+        Assert.Equal(KafkaErrorCode.MemberIdRequired, first.Error);
         Assert.NotEmpty(first.MemberId);
         Assert.Empty(_coordinator.DescribeGroup("g").Members);
 
         var second = await Completed(_coordinator.JoinGroupAsync(Join("g", first.MemberId) with { RequireKnownMemberId = true }));
 
-        Assert.Equal(GroupErrorCode.None, second.Error);
+        Assert.Equal(KafkaErrorCode.None, second.Error);
         Assert.Equal(first.MemberId, second.MemberId);
         Assert.Equal(1, second.GenerationId);
     }
@@ -65,7 +66,7 @@ public sealed class GroupCoordinatorTests : IDisposable
         _time.Advance(s_session);
         var late = await Completed(_coordinator.JoinGroupAsync(Join("g", first.MemberId)));
 
-        Assert.Equal(GroupErrorCode.UnknownMemberId, late.Error);
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, late.Error);
     }
 
     [Fact]
@@ -75,7 +76,7 @@ public sealed class GroupCoordinatorTests : IDisposable
 
         var bJoin = _coordinator.JoinGroupAsync(Join("g", clientId: "b"));
         Assert.False(bJoin.IsCompleted);
-        Assert.Equal(GroupErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId));
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId));
         var aJoin = _coordinator.JoinGroupAsync(Join("g", a.MemberId));
 
         var (aJoined, bJoined) = (await Completed(aJoin), await Completed(bJoin));
@@ -98,10 +99,10 @@ public sealed class GroupCoordinatorTests : IDisposable
 
         Assert.Equal([7], leaderSync.Assignment);
         var followerAssignment = await Completed(followerSync);
-        Assert.Equal(GroupErrorCode.None, followerAssignment.Error);
+        Assert.Equal(KafkaErrorCode.None, followerAssignment.Error);
         Assert.Empty(followerAssignment.Assignment);
         Assert.Equal(nameof(ClassicGroupState.Stable), _coordinator.DescribeGroup("g").State);
-        Assert.Equal(GroupErrorCode.None, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
+        Assert.Equal(KafkaErrorCode.None, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
     }
 
     [Fact]
@@ -142,8 +143,8 @@ public sealed class GroupCoordinatorTests : IDisposable
         var rejected = await Completed(_coordinator.JoinGroupAsync(Join("g", protocols: Protocols("cooperative-sticky"))));
         var otherType = await Completed(_coordinator.JoinGroupAsync(Join("g") with { ProtocolType = "connect" }));
 
-        Assert.Equal(GroupErrorCode.InconsistentGroupProtocol, rejected.Error);
-        Assert.Equal(GroupErrorCode.InconsistentGroupProtocol, otherType.Error);
+        Assert.Equal(KafkaErrorCode.InconsistentGroupProtocol, rejected.Error);
+        Assert.Equal(KafkaErrorCode.InconsistentGroupProtocol, otherType.Error);
         Assert.Equal(nameof(ClassicGroupState.Stable), _coordinator.DescribeGroup("g").State);
     }
 
@@ -155,7 +156,7 @@ public sealed class GroupCoordinatorTests : IDisposable
         var rejoined = await Completed(_coordinator.JoinGroupAsync(Join("g", follower.MemberId)));
 
         Assert.Equal(follower.GenerationId, rejoined.GenerationId);
-        Assert.Equal(GroupErrorCode.None, _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId));
+        Assert.Equal(KafkaErrorCode.None, _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId));
     }
 
     [Fact]
@@ -167,7 +168,7 @@ public sealed class GroupCoordinatorTests : IDisposable
 
         Assert.Equal(leader.GenerationId, repeated.GenerationId);
         Assert.Equal(leader.Members.Select(member => member.MemberId), repeated.Members.Select(member => member.MemberId));
-        Assert.Equal(GroupErrorCode.None, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
+        Assert.Equal(KafkaErrorCode.None, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
     }
 
     [Fact]
@@ -178,7 +179,7 @@ public sealed class GroupCoordinatorTests : IDisposable
 
         var leaderRejoin = _coordinator.JoinGroupAsync(Join("g", leader.MemberId, protocols: Protocols("roundrobin")));
 
-        Assert.Equal(GroupErrorCode.RebalanceInProgress, (await Completed(parkedSync)).Error);
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, (await Completed(parkedSync)).Error);
         Assert.False(leaderRejoin.IsCompleted);
         var followerRejoin = await Completed(_coordinator.JoinGroupAsync(Join("g", follower.MemberId)));
         Assert.Equal("roundrobin", followerRejoin.ProtocolName);
@@ -193,7 +194,7 @@ public sealed class GroupCoordinatorTests : IDisposable
         var rejoin = _coordinator.JoinGroupAsync(Join("g", leader.MemberId));
 
         Assert.False(rejoin.IsCompleted);
-        Assert.Equal(GroupErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
     }
 
     [Fact]
@@ -201,10 +202,10 @@ public sealed class GroupCoordinatorTests : IDisposable
     {
         var a = await StableGroupOfOne("g");
 
-        Assert.Equal(GroupErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", "nobody", a.GenerationId));
-        Assert.Equal(GroupErrorCode.UnknownMemberId, _coordinator.Heartbeat("missing", a.MemberId, a.GenerationId));
-        Assert.Equal(GroupErrorCode.IllegalGeneration, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId - 1));
-        Assert.Equal(GroupErrorCode.InvalidGroupId, _coordinator.Heartbeat("", a.MemberId, a.GenerationId));
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", "nobody", a.GenerationId));
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, _coordinator.Heartbeat("missing", a.MemberId, a.GenerationId));
+        Assert.Equal(KafkaErrorCode.IllegalGeneration, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId - 1));
+        Assert.Equal(KafkaErrorCode.InvalidGroupId, _coordinator.Heartbeat("", a.MemberId, a.GenerationId));
     }
 
     [Fact]
@@ -216,14 +217,14 @@ public sealed class GroupCoordinatorTests : IDisposable
         for (var i = 0; i < 3; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(4));
-            if (_coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId) == GroupErrorCode.RebalanceInProgress)
+            if (_coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId) == KafkaErrorCode.RebalanceInProgress)
             {
                 break;
             }
         }
 
-        Assert.Equal(GroupErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId));
-        Assert.Equal(GroupErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId));
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
         var rejoined = await Completed(_coordinator.JoinGroupAsync(Join("g", leader.MemberId)));
         Assert.Equal(leader.GenerationId + 1, rejoined.GenerationId);
         Assert.Equal([leader.MemberId], rejoined.Members.Select(member => member.MemberId));
@@ -237,7 +238,7 @@ public sealed class GroupCoordinatorTests : IDisposable
         for (var i = 0; i < 10; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(5));
-            Assert.Equal(GroupErrorCode.None, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId));
+            Assert.Equal(KafkaErrorCode.None, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId));
         }
 
         Assert.Single(_coordinator.DescribeGroup("g").Members);
@@ -252,14 +253,14 @@ public sealed class GroupCoordinatorTests : IDisposable
 
         // The follower keeps heartbeating but ignores REBALANCE_IN_PROGRESS; its session never lapses.
         _time.Advance(s_rebalance - TimeSpan.FromSeconds(1));
-        Assert.Equal(GroupErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
         Assert.False(leaderRejoin.IsCompleted);
         _time.Advance(TimeSpan.FromSeconds(1));
 
         var joined = await Completed(leaderRejoin);
         Assert.Equal(2, joined.Members.Count);
         Assert.DoesNotContain(follower.MemberId, joined.Members.Select(member => member.MemberId));
-        Assert.Equal(GroupErrorCode.None, (await Completed(newcomer)).Error);
+        Assert.Equal(KafkaErrorCode.None, (await Completed(newcomer)).Error);
     }
 
     [Fact]
@@ -271,8 +272,8 @@ public sealed class GroupCoordinatorTests : IDisposable
 
         _time.Advance(s_rebalance);
 
-        Assert.Equal(GroupErrorCode.RebalanceInProgress, (await Completed(followerSync)).Error);
-        Assert.Equal(GroupErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId));
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, (await Completed(followerSync)).Error);
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId));
         var rejoined = await Completed(_coordinator.JoinGroupAsync(Join("g", follower.MemberId)));
         Assert.Equal(follower.MemberId, rejoined.LeaderId);
     }
@@ -284,8 +285,8 @@ public sealed class GroupCoordinatorTests : IDisposable
 
         var left = Assert.Single(_coordinator.LeaveGroup("g", [new LeavingMember(leader.MemberId, null)]));
 
-        Assert.Equal(GroupErrorCode.None, left.Error);
-        Assert.Equal(GroupErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
+        Assert.Equal(KafkaErrorCode.None, left.Error);
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
         var rejoined = await Completed(_coordinator.JoinGroupAsync(Join("g", follower.MemberId)));
         Assert.Equal(follower.MemberId, rejoined.LeaderId);
         Assert.Equal(follower.GenerationId + 1, rejoined.GenerationId);
@@ -302,7 +303,7 @@ public sealed class GroupCoordinatorTests : IDisposable
         Assert.Equal(nameof(ClassicGroupState.Empty), described.State);
         Assert.Equal("consumer", described.ProtocolType);
         Assert.Empty(described.Members);
-        Assert.Equal(GroupErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId));
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId));
         Assert.Equal(3, (await Completed(_coordinator.JoinGroupAsync(Join("g")))).GenerationId);
     }
 
@@ -311,21 +312,21 @@ public sealed class GroupCoordinatorTests : IDisposable
     {
         var results = _coordinator.LeaveGroup("missing", [new LeavingMember("x", null), new LeavingMember("y", null)]);
 
-        Assert.All(results, result => Assert.Equal(GroupErrorCode.UnknownMemberId, result.Error));
+        Assert.All(results, result => Assert.Equal(KafkaErrorCode.UnknownMemberId, result.Error));
         Assert.Equal(["x", "y"], results.Select(result => result.MemberId));
     }
 
     [Fact]
     public async Task JoinValidatesGroupIdSessionTimeoutAndStaticMembership()
     {
-        Assert.Equal(GroupErrorCode.InvalidGroupId, (await Completed(_coordinator.JoinGroupAsync(Join("")))).Error);
-        Assert.Equal(GroupErrorCode.InvalidSessionTimeout,
+        Assert.Equal(KafkaErrorCode.InvalidGroupId, (await Completed(_coordinator.JoinGroupAsync(Join("")))).Error);
+        Assert.Equal(KafkaErrorCode.InvalidSessionTimeout,
             (await Completed(_coordinator.JoinGroupAsync(Join("g", session: TimeSpan.FromMilliseconds(99))))).Error);
-        Assert.Equal(GroupErrorCode.InvalidSessionTimeout,
+        Assert.Equal(KafkaErrorCode.InvalidSessionTimeout,
             (await Completed(_coordinator.JoinGroupAsync(Join("g", session: TimeSpan.FromMinutes(31))))).Error);
-        Assert.Equal(GroupErrorCode.UnsupportedVersion,
+        Assert.Equal(KafkaErrorCode.UnsupportedVersion,
             (await Completed(_coordinator.JoinGroupAsync(Join("g") with { GroupInstanceId = "static-1" }))).Error);
-        Assert.Equal(GroupErrorCode.UnknownMemberId, (await Completed(_coordinator.JoinGroupAsync(Join("other", "stale")))).Error);
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, (await Completed(_coordinator.JoinGroupAsync(Join("other", "stale")))).Error);
     }
 
     [Fact]
@@ -333,18 +334,18 @@ public sealed class GroupCoordinatorTests : IDisposable
     {
         var (leader, follower) = await RebalancedGroupOfTwo("g");
 
-        Assert.Equal(GroupErrorCode.IllegalGeneration,
+        Assert.Equal(KafkaErrorCode.IllegalGeneration,
             (await Completed(_coordinator.SyncGroupAsync(Sync("g", leader) with { GenerationId = 1 }))).Error);
-        Assert.Equal(GroupErrorCode.InconsistentGroupProtocol,
+        Assert.Equal(KafkaErrorCode.InconsistentGroupProtocol,
             (await Completed(_coordinator.SyncGroupAsync(Sync("g", leader) with { ProtocolName = "roundrobin" }))).Error);
-        Assert.Equal(GroupErrorCode.UnknownMemberId,
+        Assert.Equal(KafkaErrorCode.UnknownMemberId,
             (await Completed(_coordinator.SyncGroupAsync(Sync("g", leader) with { MemberId = "nobody" }))).Error);
 
         var followerSync = _coordinator.SyncGroupAsync(Sync("g", follower));
         var newcomer = _coordinator.JoinGroupAsync(Join("g", clientId: "c"));
 
-        Assert.Equal(GroupErrorCode.RebalanceInProgress, (await Completed(followerSync)).Error);
-        Assert.Equal(GroupErrorCode.RebalanceInProgress,
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, (await Completed(followerSync)).Error);
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress,
             (await Completed(_coordinator.SyncGroupAsync(Sync("g", leader)))).Error);
         Assert.False(newcomer.IsCompleted);
     }
@@ -406,7 +407,7 @@ public sealed class GroupCoordinatorTests : IDisposable
             new PartitionCommit("orders", 1, 7, -1, null),
             new PartitionCommit("audit", 0, 0, -1, "")));
 
-        Assert.All(errors, error => Assert.Equal(GroupErrorCode.None, error));
+        Assert.All(errors, error => Assert.Equal(KafkaErrorCode.None, error));
         Assert.Equal(nameof(ClassicGroupState.Empty), _coordinator.DescribeGroup("g").State);
         Assert.Equal(
             [
@@ -440,7 +441,7 @@ public sealed class GroupCoordinatorTests : IDisposable
             new PartitionCommit("orders", 1, 1, -1, new string('x', ClassicGroup.MaxOffsetMetadataLength + 1))));
 
         Assert.Equal(
-            [GroupErrorCode.None, GroupErrorCode.UnknownTopicOrPartition, GroupErrorCode.UnknownTopicOrPartition, GroupErrorCode.OffsetMetadataTooLarge],
+            [KafkaErrorCode.None, KafkaErrorCode.UnknownTopicOrPartition, KafkaErrorCode.UnknownTopicOrPartition, KafkaErrorCode.OffsetMetadataTooLarge],
             errors);
         Assert.Equal([new TopicPartitionKey("orders", 0)], _coordinator.Offsets.GetAll("g").Select(entry => entry.Key));
     }
@@ -451,22 +452,22 @@ public sealed class GroupCoordinatorTests : IDisposable
         var a = await StableGroupOfOne("g");
         var offset = new PartitionCommit("orders", 0, 10, -1, null);
 
-        Assert.Equal(GroupErrorCode.None, Assert.Single(_coordinator.CommitOffsets(MemberCommit("g", a, offset))));
-        Assert.Equal(GroupErrorCode.UnknownMemberId, Assert.Single(_coordinator.CommitOffsets(SimpleCommit("g", offset))));
-        Assert.Equal(GroupErrorCode.IllegalGeneration,
+        Assert.Equal(KafkaErrorCode.None, Assert.Single(_coordinator.CommitOffsets(MemberCommit("g", a, offset))));
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, Assert.Single(_coordinator.CommitOffsets(SimpleCommit("g", offset))));
+        Assert.Equal(KafkaErrorCode.IllegalGeneration,
             Assert.Single(_coordinator.CommitOffsets(MemberCommit("g", a, offset) with { GenerationId = 7 })));
-        Assert.Equal(GroupErrorCode.UnknownMemberId,
+        Assert.Equal(KafkaErrorCode.UnknownMemberId,
             Assert.Single(_coordinator.CommitOffsets(MemberCommit("g", a, offset) with { MemberId = "nobody" })));
-        Assert.Equal(GroupErrorCode.IllegalGeneration,
+        Assert.Equal(KafkaErrorCode.IllegalGeneration,
             Assert.Single(_coordinator.CommitOffsets(MemberCommit("missing", a, offset))));
 
         // While a rebalance is being prepared the old generation may still commit what it processed.
         var newcomer = _coordinator.JoinGroupAsync(Join("g", clientId: "b"));
-        Assert.Equal(GroupErrorCode.None, Assert.Single(_coordinator.CommitOffsets(MemberCommit("g", a, offset with { Offset = 11 }))));
+        Assert.Equal(KafkaErrorCode.None, Assert.Single(_coordinator.CommitOffsets(MemberCommit("g", a, offset with { Offset = 11 }))));
 
         var rejoined = await Completed(_coordinator.JoinGroupAsync(Join("g", a.MemberId)));
         await Completed(newcomer);
-        Assert.Equal(GroupErrorCode.RebalanceInProgress,
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress,
             Assert.Single(_coordinator.CommitOffsets(MemberCommit("g", rejoined, offset with { Offset = 12 }))));
         Assert.Equal(11, Assert.Single(_coordinator.FetchOffsets("g", [new("orders", 0)])).Offset);
     }
@@ -492,9 +493,9 @@ public sealed class GroupCoordinatorTests : IDisposable
 
         _coordinator.Dispose();
 
-        Assert.Equal(GroupErrorCode.CoordinatorNotAvailable, (await Completed(parked)).Error);
-        Assert.Equal(GroupErrorCode.CoordinatorNotAvailable, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId));
-        Assert.Equal(GroupErrorCode.None, Assert.Single(_coordinator.LeaveGroup("g", [new LeavingMember(a.MemberId, null)])).Error);
+        Assert.Equal(KafkaErrorCode.CoordinatorNotAvailable, (await Completed(parked)).Error);
+        Assert.Equal(KafkaErrorCode.CoordinatorNotAvailable, _coordinator.Heartbeat("g", a.MemberId, a.GenerationId));
+        Assert.Equal(KafkaErrorCode.None, Assert.Single(_coordinator.LeaveGroup("g", [new LeavingMember(a.MemberId, null)])).Error);
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using Confluent.Kafka;
 using SensorAspire.EmbeddedKafka.Cluster;
 using SensorAspire.EmbeddedKafka.Protocol;
-using ErrorCode = SensorAspire.EmbeddedKafka.Protocol.ErrorCode;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
@@ -62,15 +61,15 @@ public sealed class GroupProtocolTests(BrokerFixture fixture)
         var left = await client.RoundTripAsync<LeaveGroupResponse>(ApiMessageCatalog.LeaveGroup, 0, new LeaveGroupRequest { GroupId = topic, MemberId = joined.MemberId });
         var afterLeave = await client.RoundTripAsync<DescribeGroupsResponse>(ApiMessageCatalog.DescribeGroups, 0, new DescribeGroupsRequest { Groups = [topic] });
 
-        Assert.Equal((ErrorCode.None, BrokerState.NodeId, fixture.Broker.Port), (coordinator.ErrorCode, coordinator.NodeId, coordinator.Port));
-        Assert.Equal((ErrorCode.None, 1, "range"), (joined.ErrorCode, joined.GenerationId, joined.ProtocolName));
+        Assert.Equal((KafkaErrorCode.None, BrokerState.NodeId, fixture.Broker.Port), (coordinator.ErrorCode, coordinator.NodeId, coordinator.Port));
+        Assert.Equal((KafkaErrorCode.None, 1, "range"), (joined.ErrorCode, joined.GenerationId, joined.ProtocolName));
         Assert.Equal(joined.MemberId, joined.Leader);
         Assert.Equal(subscription, Assert.Single(joined.Members).Metadata);
-        Assert.Equal(ErrorCode.None, synced.ErrorCode);
+        Assert.Equal(KafkaErrorCode.None, synced.ErrorCode);
         Assert.Equal(assignment, synced.Assignment);
-        Assert.Equal(ErrorCode.None, heartbeat.ErrorCode);
-        Assert.Equal([ErrorCode.None, ErrorCode.UnknownTopicOrPartition], Assert.Single(committed.Topics).Partitions.Select(p => p.ErrorCode));
-        Assert.Equal(ErrorCode.UnknownMemberId, Assert.Single(Assert.Single(simpleWhileActive.Topics).Partitions).ErrorCode);
+        Assert.Equal(KafkaErrorCode.None, heartbeat.ErrorCode);
+        Assert.Equal([KafkaErrorCode.None, KafkaErrorCode.UnknownTopicOrPartition], Assert.Single(committed.Topics).Partitions.Select(p => p.ErrorCode));
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, Assert.Single(Assert.Single(simpleWhileActive.Topics).Partitions).ErrorCode);
         Assert.Equal(
             [(0, 5L, "käse"), (1, -1L, "")],
             Assert.Single(fetched.Topics).Partitions.Select(p => (p.PartitionIndex, p.CommittedOffset, p.Metadata)));
@@ -81,7 +80,7 @@ public sealed class GroupProtocolTests(BrokerFixture fixture)
         Assert.Equal(subscription, member.MemberMetadata);
         Assert.Equal(assignment, member.MemberAssignment);
         Assert.Contains(listed.Groups, listed => listed.GroupId == topic && listed.ProtocolType == "consumer");
-        Assert.Equal(ErrorCode.None, left.ErrorCode);
+        Assert.Equal(KafkaErrorCode.None, left.ErrorCode);
         Assert.Equal("Empty", Assert.Single(afterLeave.Groups).GroupState);
     }
 
@@ -92,7 +91,7 @@ public sealed class GroupProtocolTests(BrokerFixture fixture)
 
         var response = await client.RoundTripAsync<FindCoordinatorResponse>(ApiMessageCatalog.FindCoordinator, 1, new FindCoordinatorRequest { Key = "tx", KeyType = 1 });
 
-        Assert.Equal(ErrorCode.CoordinatorNotAvailable, response.ErrorCode);
+        Assert.Equal(KafkaErrorCode.CoordinatorNotAvailable, response.ErrorCode);
     }
 
     [Fact]
@@ -148,7 +147,7 @@ public sealed class GroupProtocolTests(BrokerFixture fixture)
         consumer.Close();
 
         Assert.Equal([0, 1], partitions.Select(tp => tp.Partition.Value).Order());
-        Assert.Equal(ErrorCode.UnknownMemberId, heartbeat.ErrorCode);
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, heartbeat.ErrorCode);
     }
 
     [Fact]

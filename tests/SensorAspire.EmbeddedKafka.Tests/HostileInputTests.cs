@@ -76,7 +76,7 @@ public sealed class HostileInputTests
             Topics = [new CreateTopicsRequest.CreatableTopic { Name = BrokerFixture.UniqueTopic("huge"), NumPartitions = int.MaxValue, ReplicationFactor = 1 }],
         });
 
-        Assert.Equal(SensorAspire.EmbeddedKafka.Protocol.ErrorCode.InvalidPartitions, response.Topics[0].ErrorCode);
+        Assert.Equal(KafkaErrorCode.InvalidPartitions, response.Topics[0].ErrorCode);
         Assert.Contains("MaxPartitionsPerTopic", response.Topics[0].ErrorMessage, StringComparison.Ordinal);
     }
 
@@ -92,7 +92,7 @@ public sealed class HostileInputTests
         await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions { LoggerFactory = faults }, TestContext.Current.CancellationToken);
         await using var client = await RawKafkaClient.ConnectAsync(broker);
         var topic = BrokerFixture.UniqueTopic("lying-records");
-        Assert.Equal(SensorAspire.EmbeddedKafka.Protocol.ErrorCode.None, await client.ProduceToNewTopicAsync(topic, batch));
+        Assert.Equal(KafkaErrorCode.None, await client.ProduceToNewTopicAsync(topic, batch));
 
         var offsets = await client.RoundTripAsync<ListOffsetsResponse>(ApiMessageCatalog.ListOffsets, 7, new ListOffsetsRequest
         {
@@ -100,7 +100,7 @@ public sealed class HostileInputTests
             Topics = [new ListOffsetsRequest.ListOffsetsTopic { Name = topic, Partitions = [new ListOffsetsRequest.ListOffsetsPartition { PartitionIndex = 0, Timestamp = 1_700_000_000_005 }] }],
         });
 
-        Assert.Equal((SensorAspire.EmbeddedKafka.Protocol.ErrorCode.None, 0L), (offsets.Topics[0].Partitions[0].ErrorCode, offsets.Topics[0].Partitions[0].Offset));
+        Assert.Equal((KafkaErrorCode.None, 0L), (offsets.Topics[0].Partitions[0].ErrorCode, offsets.Topics[0].Partitions[0].Offset));
         Assert.Empty(faults.Faults);
     }
 
@@ -122,7 +122,7 @@ public sealed class HostileInputTests
             Protocols = [new() { Name = "range", Metadata = [1] }, new() { Name = "range", Metadata = [2] }, new() { Name = "roundrobin", Metadata = [3] }],
         });
 
-        Assert.Equal((SensorAspire.EmbeddedKafka.Protocol.ErrorCode.None, "range"), (joined.ErrorCode, joined.ProtocolName));
+        Assert.Equal((KafkaErrorCode.None, "range"), (joined.ErrorCode, joined.ProtocolName));
         Assert.Equal([1], Assert.Single(joined.Members).Metadata);
         Assert.Empty(faults.Faults);
     }
@@ -180,7 +180,7 @@ public sealed class HostileInputTests
 
             var stored = KafkaTestClients.Consume(fixture, topic, partitions: 1, count: produced);
             Assert.Equal(expected, stored.Select(r => int.Parse(System.Text.Encoding.UTF8.GetString(r.Message.Value!), CultureInfo.InvariantCulture)));
-            Assert.Equal(SensorAspire.EmbeddedKafka.Protocol.ErrorCode.None, (await ApiVersionsAsync(broker)).ErrorCode);
+            Assert.Equal(KafkaErrorCode.None, (await ApiVersionsAsync(broker)).ErrorCode);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using SensorAspire.EmbeddedKafka.Storage;
+using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
@@ -136,7 +137,7 @@ public sealed class PersistenceTests
         var log = new PartitionLog("t", 0, config, directory.Path);
         for (var i = 0; i < 5; i++)
         {
-            Assert.Equal(((short)0, (long)i), log.Append(KeyedBatches.Single("k" + i, "v" + i)));
+            Assert.Equal((KafkaErrorCode.None, (long)i), log.Append(KeyedBatches.Single("k" + i, "v" + i)));
         }
 
         log.Close();
@@ -153,7 +154,7 @@ public sealed class PersistenceTests
         recovered.Close();
 
         Assert.Equal(length - 7 - (length / 5 * 4), recovered.RecoveredTruncatedBytes);
-        Assert.Equal(((short)0, 4L), appended);
+        Assert.Equal((KafkaErrorCode.None, 4L), appended);
         Assert.Equal(["v0", "v1", "v2", "v3", "v5"], records.Select(r => r.Value));
         Assert.Equal([0L, 1, 2, 3, 4], records.Select(r => r.Offset));
     }
@@ -199,9 +200,9 @@ public sealed class PersistenceTests
         var gap = recovered.Append(KeyedBatches.Build([("k", "e")], producerId: 5000, baseSequence: 9));
         recovered.Close();
 
-        Assert.Equal(((short)0, 2L), retried);
-        Assert.Equal(((short)0, 3L), next);
-        Assert.Equal(45, gap.Error);
+        Assert.Equal((KafkaErrorCode.None, 2L), retried);
+        Assert.Equal((KafkaErrorCode.None, 3L), next);
+        Assert.Equal(KafkaErrorCode.OutOfOrderSequenceNumber, gap.Error);
         Assert.Equal(5000, recovered.MaxRecoveredProducerId);
     }
 

@@ -64,7 +64,7 @@ internal sealed class RawKafkaClient : IAsyncDisposable
     }
 
     /// <summary>Creates <paramref name="topic"/> (auto-create through Metadata) and appends one raw batch to partition 0 with acks=all.</summary>
-    public async Task<short> ProduceToNewTopicAsync(string topic, byte[] batch)
+    public async Task<KafkaErrorCode> ProduceToNewTopicAsync(string topic, byte[] batch)
     {
         await RoundTripAsync<MetadataResponse>(ApiMessageCatalog.Metadata, 12, new MetadataRequest { Topics = [new MetadataRequest.MetadataRequestTopic { Name = topic }], AllowAutoTopicCreation = true });
         var produced = await RoundTripAsync<ProduceResponse>(ApiMessageCatalog.Produce, 9, new ProduceRequest

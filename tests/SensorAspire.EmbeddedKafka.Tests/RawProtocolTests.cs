@@ -28,7 +28,7 @@ public sealed class RawProtocolTests(BrokerFixture fixture)
         var versions = await healthy.RoundTripAsync<ApiVersionsResponse>(ApiMessageCatalog.ApiVersions, 3, new ApiVersionsRequest { ClientSoftwareName = "raw", ClientSoftwareVersion = "1" });
         var after = await producer.ProduceAsync(topic, new Confluent.Kafka.Message<Confluent.Kafka.Null, string> { Value = "after" }, TestContext.Current.CancellationToken)
             .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
-        Assert.Equal(ErrorCode.None, versions.ErrorCode);
+        Assert.Equal(KafkaErrorCode.None, versions.ErrorCode);
         Assert.Equal(1, after.Offset.Value);
     }
 
@@ -65,7 +65,7 @@ public sealed class RawProtocolTests(BrokerFixture fixture)
         response.Read(body, 0);
 
         Assert.Equal(sent, correlationId);
-        Assert.Equal(ErrorCode.UnsupportedVersion, response.ErrorCode);
+        Assert.Equal(KafkaErrorCode.UnsupportedVersion, response.ErrorCode);
         Assert.Contains(response.ApiKeys, k => k is { ApiKey: 18, MinVersion: 0, MaxVersion: 3 });
         Assert.Equal(0, body.Remaining);
     }
@@ -106,10 +106,10 @@ public sealed class RawProtocolTests(BrokerFixture fixture)
     }
 
     [Theory]
-    [InlineData((short)1, ErrorCode.None)]
-    [InlineData((short)-1, ErrorCode.None)]
-    [InlineData((short)2, ErrorCode.InvalidRequiredAcks)]
-    public async Task ProduceAnswersAcksOneAndAllAndRejectsOtherValues(short acks, short expected)
+    [InlineData((short)1, KafkaErrorCode.None)]
+    [InlineData((short)-1, KafkaErrorCode.None)]
+    [InlineData((short)2, KafkaErrorCode.InvalidRequiredAcks)]
+    public async Task ProduceAnswersAcksOneAndAllAndRejectsOtherValues(short acks, KafkaErrorCode expected)
     {
         var topic = BrokerFixture.UniqueTopic("acks");
         await using var client = await RawKafkaClient.ConnectAsync(fixture.Broker);
@@ -136,10 +136,10 @@ public sealed class RawProtocolTests(BrokerFixture fixture)
         var offsets = await client.RoundTripAsync<ListOffsetsResponse>(ApiMessageCatalog.ListOffsets, 7, Latest(topic));
 
         Assert.True(producer.ProducerId > 0);
-        Assert.Equal((ErrorCode.None, 0L), original);
-        Assert.Equal((ErrorCode.None, 0L), retry);
-        Assert.Equal((ErrorCode.None, 3L), next);
-        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, gap.Error);
+        Assert.Equal((KafkaErrorCode.None, 0L), original);
+        Assert.Equal((KafkaErrorCode.None, 0L), retry);
+        Assert.Equal((KafkaErrorCode.None, 3L), next);
+        Assert.Equal(KafkaErrorCode.OutOfOrderSequenceNumber, gap.Error);
         Assert.Equal(5, offsets.Topics[0].Partitions[0].Offset);
     }
 
@@ -155,7 +155,7 @@ public sealed class RawProtocolTests(BrokerFixture fixture)
         var result = await ProduceAsync(client, topic, batch);
         var offsets = await client.RoundTripAsync<ListOffsetsResponse>(ApiMessageCatalog.ListOffsets, 7, Latest(topic));
 
-        Assert.Equal(ErrorCode.CorruptMessage, result.Error);
+        Assert.Equal(KafkaErrorCode.CorruptMessage, result.Error);
         Assert.Equal(0, offsets.Topics[0].Partitions[0].Offset);
     }
 
@@ -172,7 +172,7 @@ public sealed class RawProtocolTests(BrokerFixture fixture)
         var partition = response.Responses[0].Partitions[0];
         var records = partition.Records!.ToMemory().ToArray();
 
-        Assert.Equal(ErrorCode.None, partition.ErrorCode);
+        Assert.Equal(KafkaErrorCode.None, partition.ErrorCode);
         Assert.Equal(5, partition.HighWatermark);
         Assert.Equal(-1, partition.PreferredReadReplica);
         Assert.Equal(batch.Length, records.Length);
@@ -191,8 +191,8 @@ public sealed class RawProtocolTests(BrokerFixture fixture)
         var beyond = await client.RoundTripAsync<FetchResponse>(ApiMessageCatalog.Fetch, 11, Fetch(topic, offset: 5, maxWaitMs: 0));
         var atEnd = await client.RoundTripAsync<FetchResponse>(ApiMessageCatalog.Fetch, 11, Fetch(topic, offset: 2, maxWaitMs: 0));
 
-        Assert.Equal(ErrorCode.OffsetOutOfRange, beyond.Responses[0].Partitions[0].ErrorCode);
-        Assert.Equal(ErrorCode.None, atEnd.Responses[0].Partitions[0].ErrorCode);
+        Assert.Equal(KafkaErrorCode.OffsetOutOfRange, beyond.Responses[0].Partitions[0].ErrorCode);
+        Assert.Equal(KafkaErrorCode.None, atEnd.Responses[0].Partitions[0].ErrorCode);
         Assert.Equal(0, atEnd.Responses[0].Partitions[0].Records?.Length);
     }
 
@@ -346,10 +346,10 @@ public sealed class RawProtocolTests(BrokerFixture fixture)
         {
             Topics = [new CreateTopicsRequest.CreatableTopic { Name = topic, NumPartitions = 1, ReplicationFactor = 1 }],
         });
-        Assert.Equal(ErrorCode.None, created.Topics[0].ErrorCode);
+        Assert.Equal(KafkaErrorCode.None, created.Topics[0].ErrorCode);
     }
 
-    private static async Task<(short Error, long BaseOffset)> ProduceAsync(RawKafkaClient client, string topic, byte[] batch)
+    private static async Task<(KafkaErrorCode Error, long BaseOffset)> ProduceAsync(RawKafkaClient client, string topic, byte[] batch)
     {
         var response = await client.RoundTripAsync<ProduceResponse>(ApiMessageCatalog.Produce, 9, Produce(topic, batch, acks: -1));
         var partition = response.Responses[0].PartitionResponses[0];

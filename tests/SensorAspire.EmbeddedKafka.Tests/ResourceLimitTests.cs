@@ -95,7 +95,7 @@ public sealed class ResourceLimitTests
         await using var client = await RawKafkaClient.ConnectAsync(broker);
         var topic = BrokerFixture.UniqueTopic("fetch-cap");
         var batch = TestBatches.Build(recordCount: 1, valueSize: 16 * 1024);
-        Assert.Equal(ErrorCode.None, await client.ProduceToNewTopicAsync(topic, batch));
+        Assert.Equal(KafkaErrorCode.None, await client.ProduceToNewTopicAsync(topic, batch));
 
         // The same partition 100 times with no size limit of its own: uncapped, 1.6 MiB of copies.
         var partitions = Enumerable.Range(0, 100).Select(_ => new FetchRequest.FetchPartition { Partition = 0, FetchOffset = 0, PartitionMaxBytes = int.MaxValue }).ToList();
@@ -179,6 +179,6 @@ public sealed class ResourceLimitTests
     private static async Task AssertAnswersAsync(RawKafkaClient client)
     {
         var response = await client.RoundTripAsync<ApiVersionsResponse>(ApiMessageCatalog.ApiVersions, 3, new ApiVersionsRequest { ClientSoftwareName = "raw", ClientSoftwareVersion = "1" });
-        Assert.Equal(ErrorCode.None, response.ErrorCode);
+        Assert.Equal(KafkaErrorCode.None, response.ErrorCode);
     }
 }

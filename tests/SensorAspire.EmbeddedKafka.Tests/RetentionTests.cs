@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using SensorAspire.EmbeddedKafka.Protocol;
 using SensorAspire.EmbeddedKafka.Storage;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
@@ -24,7 +25,7 @@ public sealed class RetentionTests
 
         Assert.InRange(log.Size, 1000 - 500, 1000 + 500);
         Assert.True(log.LogStartOffset > 0);
-        Assert.Equal(1, beforeStart.Error); // OFFSET_OUT_OF_RANGE below the log start
+        Assert.Equal(KafkaErrorCode.OffsetOutOfRange, beforeStart.Error);
         Assert.Equal(log.LogStartOffset, records[0].Offset);
         Assert.Equal(199, records[^1].Offset);
         Assert.Equal(200, log.HighWatermark);
@@ -72,7 +73,7 @@ public sealed class RetentionTests
         recovered.Close();
 
         Assert.Equal((5L, 5L), afterRetention);
-        Assert.Equal(((short)0, 5L), appended);
+        Assert.Equal((KafkaErrorCode.None, 5L), appended);
         Assert.Equal(5, recovered.LogStartOffset);
         Assert.Single(Directory.GetFiles(directory.Path, "*.log"));
     }

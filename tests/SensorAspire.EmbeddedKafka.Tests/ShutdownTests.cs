@@ -28,12 +28,12 @@ public sealed class ShutdownTests
         var parked = await ParkFetchAsync(broker, client, "deleted");
 
         var deleted = await admin.RoundTripAsync<DeleteTopicsResponse>(ApiMessageCatalog.DeleteTopics, 4, new DeleteTopicsRequest { TopicNames = ["deleted"], TimeoutMs = 5000 });
-        Assert.Equal(ErrorCode.None, deleted.Responses.Single().ErrorCode);
+        Assert.Equal(KafkaErrorCode.None, deleted.Responses.Single().ErrorCode);
         var (_, body) = await parked.WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         var response = new FetchResponse();
         response.Read(body, 12);
 
-        Assert.Equal(ErrorCode.UnknownTopicOrPartition, response.Responses[0].Partitions[0].ErrorCode);
+        Assert.Equal(KafkaErrorCode.UnknownTopicOrPartition, response.Responses[0].Partitions[0].ErrorCode);
     }
 
     /// <summary>Sends a Fetch with a one-minute MaxWait on an empty topic and returns once the broker has it.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Confluent.Kafka;
+using SensorAspire.EmbeddedKafka.Protocol;
 using SensorAspire.EmbeddedKafka.Storage;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
@@ -62,7 +63,7 @@ internal static class KeyedBatches
     {
         var slices = new List<ReadOnlyMemory<byte>>();
         var (error, _) = log.Read(log.LogStartOffset, int.MaxValue, atLeastOne: true, slices);
-        Assert.Equal(0, error);
+        Assert.Equal(KafkaErrorCode.None, error);
         var records = new List<(long, string?, string?)>();
         foreach (var slice in slices)
         {
@@ -70,7 +71,7 @@ internal static class KeyedBatches
             var position = 0;
             while (position < bytes.Length)
             {
-                Assert.Equal(0, RecordBatch.TryParseStored(bytes.AsSpan(position), out var header, out var baseOffset));
+                Assert.Equal(KafkaErrorCode.None, RecordBatch.TryParseStored(bytes.AsSpan(position), out var header, out var baseOffset));
                 var body = bytes.AsSpan(position + RecordBatch.HeaderSize, header.TotalSize - RecordBatch.HeaderSize).ToArray();
                 body = BatchCompression.Decompress(header.Attributes & 0x7, body) ?? throw new InvalidDataException("Stored batch does not decompress.");
                 var at = 0;

@@ -3,20 +3,31 @@ using SensorAspire.EmbeddedKafka.Protocol;
 namespace SensorAspire.EmbeddedKafka.Apis;
 
 /// <summary>
-/// Base for a handler of one API: decodes the generated request type for the negotiated version, and the connection
-/// encodes the response for the same version. Handlers work on messages and never touch bytes.
+/// One Kafka API as this broker serves it: the key and the versions it supports, declared once in the handler's class
+/// line (kfake's <c>regKey</c>), and what ApiVersions advertises through <see cref="ApiRegistry"/>.
 /// </summary>
-internal abstract class ApiHandler<TRequest, TResponse> : IApiHandler
+internal abstract class ApiHandler(short apiKey, short minVersion, short maxVersion)
+{
+    public short ApiKey { get; } = apiKey;
+
+    public short MinVersion { get; } = minVersion;
+
+    public short MaxVersion { get; } = maxVersion;
+
+    /// <summary>Reads the body and answers it; a null response means "send nothing" (Produce with acks=0).</summary>
+    public abstract ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, KafkaReader body);
+}
+
+/// <summary>
+/// A handler that works on messages and never touches bytes: it gets the generated request type decoded for the
+/// negotiated version, and the connection encodes its response for the same version.
+/// </summary>
+internal abstract class ApiHandler<TRequest, TResponse>(short apiKey, short minVersion, short maxVersion)
+    : ApiHandler(apiKey, minVersion, maxVersion)
     where TRequest : IKafkaMessage, new()
     where TResponse : class, IKafkaMessage
 {
-    public abstract short ApiKey { get; }
-
-    public abstract short MinVersion { get; }
-
-    public abstract short MaxVersion { get; }
-
-    public ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, KafkaReader body)
+    public sealed override ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, KafkaReader body)
     {
         var request = new TRequest();
         request.Read(body, context.ApiVersion);

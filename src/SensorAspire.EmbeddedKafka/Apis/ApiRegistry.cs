@@ -4,15 +4,15 @@ using SensorAspire.EmbeddedKafka.Cluster;
 namespace SensorAspire.EmbeddedKafka.Apis;
 
 /// <summary>
-/// The single source of truth for what the broker speaks: every <see cref="IApiHandler"/> in this assembly, found once
+/// The single source of truth for what the broker speaks: every <see cref="ApiHandler"/> in this assembly, found once
 /// at start-up (the kfake <c>regKey</c> idea). ApiVersions answers from <see cref="Handlers"/>, and the connection
 /// closes on any key or version not listed here, so nothing is ever advertised that is not implemented.
 ///
 /// How to add an API:
 ///   1. Add <c>Apis/NN_Name.cs</c> (NN = the API key, two digits) with the kfake-style header comment (versions,
 ///      behaviour, not implemented) and one <c>internal sealed class NameApi(BrokerState broker) :
-///      ApiHandler&lt;NameRequest, NameResponse&gt;</c> declaring ApiKey, MinVersion and MaxVersion. Use the version range
-///      of the guide's section 1 table. Nothing else needs registering.
+///      ApiHandler&lt;NameRequest, NameResponse&gt;(ApiMessageCatalog.Name, min, max)</c>: the key and supported version
+///      range in that one line (the guide's section 1 table). Nothing else needs registering.
 ///   2. Broker state: <c>broker.Topics</c> (Find/TryGet a topic, <c>topic.PartitionCount</c>, <c>topic.Partition(i)</c>,
 ///      the <c>TopicDeleted</c> event), <c>broker.Options</c>, <c>BrokerState.NodeId</c>, <c>broker.AdvertisedHost</c>,
 ///      <c>broker.Port</c>. State shared by several APIs (a group coordinator) lives in one object obtained with
@@ -25,18 +25,18 @@ namespace SensorAspire.EmbeddedKafka.Apis;
 internal sealed class ApiRegistry
 {
     private static readonly Type[] s_handlerTypes = typeof(ApiRegistry).Assembly.GetTypes()
-        .Where(t => t is { IsAbstract: false, IsClass: true } && typeof(IApiHandler).IsAssignableFrom(t))
+        .Where(t => t is { IsAbstract: false, IsClass: true } && t.IsSubclassOf(typeof(ApiHandler)))
         .ToArray();
 
-    private readonly IApiHandler?[] _byKey;
+    private readonly ApiHandler?[] _byKey;
 
     public ApiRegistry(BrokerState broker)
     {
         Handlers = s_handlerTypes
-            .Select(t => (IApiHandler)Activator.CreateInstance(t, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance, null, [broker], null)!)
+            .Select(t => (ApiHandler)Activator.CreateInstance(t, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance, null, [broker], null)!)
             .OrderBy(h => h.ApiKey)
             .ToArray();
-        _byKey = new IApiHandler?[Handlers.Max(h => h.ApiKey) + 1];
+        _byKey = new ApiHandler?[Handlers.Max(h => h.ApiKey) + 1];
         foreach (var handler in Handlers)
         {
             if (_byKey[handler.ApiKey] is not null)
@@ -49,7 +49,7 @@ internal sealed class ApiRegistry
     }
 
     /// <summary>All handlers ordered by API key.</summary>
-    public IReadOnlyList<IApiHandler> Handlers { get; }
+    public IReadOnlyList<ApiHandler> Handlers { get; }
 
-    public IApiHandler? Find(short apiKey) => (uint)apiKey < (uint)_byKey.Length ? _byKey[apiKey] : null;
+    public ApiHandler? Find(short apiKey) => (uint)apiKey < (uint)_byKey.Length ? _byKey[apiKey] : null;
 }
