@@ -24,14 +24,27 @@ internal static class RunnableBroker
         try
         {
             var line = await ReadBootstrapLineAsync(process);
+
+            // Drain the rest of both pipes: a full pipe would block the broker's logging and with it its shutdown.
+            var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
             await use(line[BootstrapPrefix.Length..]);
-            using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString()]))
+            using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString()])!)
             {
                 await interrupt.WaitForExitAsync(TestContext.Current.CancellationToken);
             }
 
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
-            Assert.Equal(0, process.ExitCode);
+            try
+            {
+                await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                process.Kill();
+                Assert.Fail($"The broker did not stop within {Wait.DefaultTimeout} of SIGINT. Its output:\n{await output}{await error}");
+            }
+
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}. Its output:\n{await output}{await error}");
         }
         finally
         {

@@ -1,4 +1,5 @@
 using SensorAspire.EmbeddedKafka.Protocol;
+using SensorAspire.EmbeddedKafka.Tests.Network;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
