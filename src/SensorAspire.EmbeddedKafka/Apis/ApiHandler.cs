@@ -3,10 +3,14 @@ using SensorAspire.EmbeddedKafka.Protocol;
 namespace SensorAspire.EmbeddedKafka.Apis;
 
 /// <summary>
-/// One Kafka API as this broker serves it: the key and the versions it supports, declared once in the handler's class
-/// line (kfake's <c>regKey</c>), and what ApiVersions advertises through <see cref="ApiRegistry"/>.
+/// A handler that works on messages and never touches bytes: it declares its API key and supported version range in its
+/// class line (kfake's <c>regKey</c>), which is what ApiVersions advertises through <see cref="ApiRegistry"/>; it gets
+/// the generated request type decoded for the negotiated version, and the connection encodes its response for the
+/// same version.
 /// </summary>
-internal abstract class ApiHandler(short apiKey, short minVersion, short maxVersion)
+internal abstract class ApiHandler<TRequest, TResponse>(short apiKey, short minVersion, short maxVersion) : IApiHandler
+    where TRequest : IKafkaMessage, new()
+    where TResponse : class, IKafkaMessage
 {
     public short ApiKey { get; } = apiKey;
 
@@ -14,20 +18,7 @@ internal abstract class ApiHandler(short apiKey, short minVersion, short maxVers
 
     public short MaxVersion { get; } = maxVersion;
 
-    /// <summary>Reads the body and answers it; a null response means "send nothing" (Produce with acks=0).</summary>
-    public abstract ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, KafkaReader body);
-}
-
-/// <summary>
-/// A handler that works on messages and never touches bytes: it gets the generated request type decoded for the
-/// negotiated version, and the connection encodes its response for the same version.
-/// </summary>
-internal abstract class ApiHandler<TRequest, TResponse>(short apiKey, short minVersion, short maxVersion)
-    : ApiHandler(apiKey, minVersion, maxVersion)
-    where TRequest : IKafkaMessage, new()
-    where TResponse : class, IKafkaMessage
-{
-    public sealed override ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, KafkaReader body)
+    public ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, KafkaReader body)
     {
         var request = new TRequest();
         request.Read(body, context.ApiVersion);

@@ -4,7 +4,7 @@ using SensorAspire.EmbeddedKafka.Cluster;
 namespace SensorAspire.EmbeddedKafka.Apis;
 
 /// <summary>
-/// The single source of truth for what the broker speaks: every <see cref="ApiHandler"/> in this assembly, found once
+/// The single source of truth for what the broker speaks: every <see cref="IApiHandler"/> in this assembly, found once
 /// at start-up (the kfake <c>regKey</c> idea). ApiVersions answers from <see cref="Handlers"/>, and the connection
 /// closes on any key or version not listed here, so nothing is ever advertised that is not implemented.
 ///
@@ -25,18 +25,18 @@ namespace SensorAspire.EmbeddedKafka.Apis;
 internal sealed class ApiRegistry
 {
     private static readonly Type[] s_handlerTypes = typeof(ApiRegistry).Assembly.GetTypes()
-        .Where(t => t is { IsAbstract: false, IsClass: true } && t.IsSubclassOf(typeof(ApiHandler)))
+        .Where(t => t is { IsAbstract: false, IsClass: true } && typeof(IApiHandler).IsAssignableFrom(t))
         .ToArray();
 
-    private readonly ApiHandler?[] _byKey;
+    private readonly IApiHandler?[] _byKey;
 
     public ApiRegistry(BrokerState broker)
     {
         Handlers = s_handlerTypes
-            .Select(t => (ApiHandler)Activator.CreateInstance(t, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance, null, [broker], null)!)
+            .Select(t => (IApiHandler)Activator.CreateInstance(t, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance, null, [broker], null)!)
             .OrderBy(h => h.ApiKey)
             .ToArray();
-        _byKey = new ApiHandler?[Handlers.Max(h => h.ApiKey) + 1];
+        _byKey = new IApiHandler?[Handlers.Max(h => h.ApiKey) + 1];
         foreach (var handler in Handlers)
         {
             if (_byKey[handler.ApiKey] is not null)
@@ -49,7 +49,7 @@ internal sealed class ApiRegistry
     }
 
     /// <summary>All handlers ordered by API key.</summary>
-    public IReadOnlyList<ApiHandler> Handlers { get; }
+    public IReadOnlyList<IApiHandler> Handlers { get; }
 
-    public ApiHandler? Find(short apiKey) => (uint)apiKey < (uint)_byKey.Length ? _byKey[apiKey] : null;
+    public IApiHandler? Find(short apiKey) => (uint)apiKey < (uint)_byKey.Length ? _byKey[apiKey] : null;
 }
