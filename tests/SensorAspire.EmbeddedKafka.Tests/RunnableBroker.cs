@@ -41,7 +41,7 @@ internal static class RunnableBroker
             catch (TimeoutException)
             {
                 process.Kill();
-                Assert.Fail($"The broker did not stop within {Wait.DefaultTimeout} of SIGINT. Its output:\n{await output}{await error}");
+                Assert.Fail($"The broker did not stop within {Wait.DefaultTimeout} of SIGINT.{SigIntIgnoredHint()} Its output:\n{await output}{await error}");
             }
 
             Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}. Its output:\n{await output}{await error}");
@@ -53,6 +53,18 @@ internal static class RunnableBroker
                 process.Kill();
             }
         }
+    }
+
+    /// <summary>
+    /// A shell without job control starts background commands with SIGINT ignored; children inherit that, and .NET keeps
+    /// an inherited SIG_IGN for SIGINT, so the broker never sees the interrupt. Say so rather than leave a bare timeout.
+    /// </summary>
+    private static string SigIntIgnoredHint()
+    {
+        var ignored = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return ignored is not null && (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0
+            ? " This test process ignores SIGINT (started as a background job?), and the broker inherits that: run the tests in the foreground."
+            : "";
     }
 
     private static async Task<string> ReadBootstrapLineAsync(Process process)
