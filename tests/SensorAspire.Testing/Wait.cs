@@ -45,6 +45,24 @@ public static class Wait
         return await RunAsync(probe, ct => tick.WaitForNextTickAsync(ct).AsTask(), what, timeout);
     }
 
+    /// <summary>
+    /// Runs <paramref name="step"/> until it returns true, for a step that itself blocks briefly on what it waits for
+    /// (a consumer's <c>Consume(timeout)</c>, which is also what moves the consumer on). Synchronous like that call.
+    /// </summary>
+    public static void Drive(Func<bool> step, string what, TimeSpan? timeout = null)
+    {
+        var bound = timeout ?? DefaultTimeout;
+        var deadline = DateTime.UtcNow + bound;
+        while (!step())
+        {
+            TestContext.Current.CancellationToken.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"Waited {bound.TotalSeconds:0.#} s for {what}, in vain.");
+            }
+        }
+    }
+
     private static async Task<T> RunAsync<T>(
         Func<CancellationToken, Task<T?>> probe, Func<CancellationToken, Task> next, string what, TimeSpan? timeout)
         where T : class

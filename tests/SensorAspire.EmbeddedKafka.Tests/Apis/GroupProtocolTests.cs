@@ -133,13 +133,15 @@ public sealed class GroupProtocolTests(BrokerFixture fixture)
         // The newcomer's join waits for the silent member to rejoin, which it never does; only the expiry of its
         // session (not the 2-minute rebalance timeout, far beyond this test's wait) lets the join phase complete.
         consumer.Subscribe(topic);
-        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
-        while (!assigned.Task.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            consumer.Consume(TimeSpan.FromMilliseconds(100));
-        }
+        Wait.Drive(
+            () =>
+            {
+                consumer.Consume(TimeSpan.FromMilliseconds(100));
+                return assigned.Task.IsCompleted;
+            },
+            "the newcomer's assignment");
 
-        var partitions = await assigned.Task.WaitAsync(TimeSpan.Zero, ct);
+        var partitions = await assigned.Task;
         var heartbeat = await silent.RoundTripAsync<HeartbeatResponse>(ApiMessageCatalog.Heartbeat, 0, new HeartbeatRequest
         {
             GroupId = topic,

@@ -10,19 +10,28 @@ internal static class KafkaTestClients
     {
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(fixture.ConsumerConfig()).Build();
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var results = new List<ConsumeResult<byte[]?, byte[]?>>();
-        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
-        while (results.Count < count && DateTime.UtcNow < deadline)
-        {
-            TestContext.Current.CancellationToken.ThrowIfCancellationRequested();
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
-            {
-                results.Add(result);
-            }
-        }
-
+        var results = ConsumeUntil(consumer, received => received.Count >= count, $"{count} messages from {topic}");
         consumer.Close();
         Assert.Equal(count, results.Count);
+        return results;
+    }
+
+    /// <summary>Consumes with an assigned or subscribed <paramref name="consumer"/> until <paramref name="done"/> holds for what arrived.</summary>
+    public static List<ConsumeResult<TKey, TValue>> ConsumeUntil<TKey, TValue>(
+        IConsumer<TKey, TValue> consumer, Func<List<ConsumeResult<TKey, TValue>>, bool> done, string what)
+    {
+        var results = new List<ConsumeResult<TKey, TValue>>();
+        Wait.Drive(
+            () =>
+            {
+                if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
+                {
+                    results.Add(result);
+                }
+
+                return done(results);
+            },
+            what);
         return results;
     }
 }

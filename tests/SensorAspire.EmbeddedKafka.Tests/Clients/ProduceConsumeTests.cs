@@ -96,17 +96,9 @@ public sealed class ProduceConsumeTests(BrokerFixture fixture)
 
         using var consumer = new ConsumerBuilder<Ignore, string>(fixture.ConsumerConfig()).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, 7));
-        var values = new List<string>();
-        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
-        while (values.Count < 3 && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
-            {
-                values.Add(result.Message.Value);
-            }
-        }
+        var received = KafkaTestClients.ConsumeUntil(consumer, received => received.Count >= 3, "three records from offset 7");
 
-        Assert.Equal(["m7", "m8", "m9"], values);
+        Assert.Equal(["m7", "m8", "m9"], received.Select(r => r.Message.Value));
     }
 
     [Fact]

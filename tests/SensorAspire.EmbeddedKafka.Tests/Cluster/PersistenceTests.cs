@@ -9,8 +9,6 @@ namespace SensorAspire.EmbeddedKafka.Tests.Cluster;
 /// <summary>A broker with a data directory, stopped and started again on it: topics, logs and committed offsets survive.</summary>
 public sealed class PersistenceTests
 {
-    private static readonly TimeSpan s_timeout = Wait.DefaultTimeout;
-
     [Fact]
     public async Task ConsumerGroupResumesAtItsCommittedOffsetsAfterARestartWithNothingLost()
     {
@@ -76,9 +74,9 @@ public sealed class PersistenceTests
             Assert.Equal(produced.Order(), stored);
 
             using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
-            var metadata = admin.GetMetadata(topic, s_timeout);
+            var metadata = admin.GetMetadata(topic, Wait.DefaultTimeout);
             var described = await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = topic }])
-                .WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+                .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
             var configs = described.Single().Entries;
 
             Assert.Equal(id, broker.State.Topics.Find(topic)!.Id);
@@ -236,15 +234,15 @@ public sealed class PersistenceTests
             await ProduceAsync(broker, topic, "m", 3);
             using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
             await admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(group, [new(new TopicPartition(topic, 0), 2)])])
-                .WaitAsync(s_timeout, TestContext.Current.CancellationToken);
-            await admin.DeleteTopicsAsync([topic]).WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+                .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+            await admin.DeleteTopicsAsync([topic]).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         }
 
         await using (var broker = await StartAsync(directory))
         {
             using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
             var offsets = await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(group, null)])
-                .WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+                .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
 
             Assert.Null(broker.State.Topics.Find(topic));
             Assert.Empty(Directory.GetDirectories(Path.Combine(directory.Path, "topics")));
@@ -280,7 +278,7 @@ public sealed class PersistenceTests
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
         await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = 1, Configs = configs }])
-            .WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+            .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
     }
 
     /// <summary>Idempotent producer; keys spread messages over the partitions. Returns the values, all acknowledged.</summary>
@@ -290,7 +288,7 @@ public sealed class PersistenceTests
         using var producer = new ProducerBuilder<string, string>(config).Build();
         var values = Enumerable.Range(0, count).Select(i => $"{prefix}-{i}").ToList();
         var deliveries = values.Select((value, i) => producer.ProduceAsync(topic, new Message<string, string> { Key = "key-" + i, Value = value })).ToList();
-        await Task.WhenAll(deliveries).WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+        await Task.WhenAll(deliveries).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         return values;
     }
 
@@ -306,5 +304,5 @@ public sealed class PersistenceTests
     };
 
     private static ConsumeResult<string, string> ConsumeOne(IConsumer<string, string> consumer) =>
-        consumer.Consume(s_timeout) ?? throw new TimeoutException("No message within the timeout.");
+        consumer.Consume(Wait.DefaultTimeout) ?? throw new TimeoutException("No message within the timeout.");
 }

@@ -9,14 +9,12 @@ namespace SensorAspire.EmbeddedKafka.Tests.Groups;
 /// </summary>
 public sealed class ConsumerGroupTests(BrokerFixture fixture)
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
-
     [Fact]
     public async Task PartitionsOfALeavingMemberMoveToTheOthersWithNoMessageLostOrProcessedTwice()
     {
         var ct = TestContext.Current.CancellationToken;
         var topic = await GroupTestData.CreateTopicAsync(fixture, "group-leave", partitions: 6);
-        var observed = new ObservedGroup();
+        using var observed = new ObservedGroup();
         var expected = new HashSet<string>(await GroupTestData.ProduceAsync(fixture, topic, "first", 300));
         await using var group = new ConsumerGroupRunner(Config(topic), topic, observed);
 
@@ -24,19 +22,19 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture)
         group.Start("c1");
         group.Start("c2");
         group.Start("c3");
-        await observed.WaitUntilAsync(state => state.Assignments.Count == 3 && state.Assignments.Values.All(parts => parts.Count == 2))
-            .WaitAsync(s_timeout, ct);
-        await observed.WaitUntilAsync(state => state.ProcessedCount >= expected.Count).WaitAsync(s_timeout, ct);
+        await observed.WaitUntilAsync(
+            state => state.Assignments.Count == 3 && state.Assignments.Values.All(parts => parts.Count == 2), "three members with two partitions each");
+        await observed.WaitUntilAsync(state => state.ProcessedCount >= expected.Count, "the first messages processed");
         var leaverPartitions = observed.Read(state => state.Assignments["c3"].ToList());
 
         // Produce while c3 closes, so some of its messages are still unread when its partitions move.
         expected.UnionWith(await GroupTestData.ProduceAsync(fixture, topic, "second", 300));
-        await group.StopAsync("c3").WaitAsync(s_timeout, ct);
-        await observed.WaitUntilAsync(state =>
-                state.Assignments.Count == 2 && state.Assignments.Values.Sum(parts => parts.Count) == 6 && state.Assignments.Values.All(parts => parts.Count == 3))
-            .WaitAsync(s_timeout, ct);
+        await group.StopAsync("c3").WaitAsync(Wait.DefaultTimeout, ct);
+        await observed.WaitUntilAsync(
+            state => state.Assignments.Count == 2 && state.Assignments.Values.Sum(parts => parts.Count) == 6 && state.Assignments.Values.All(parts => parts.Count == 3),
+            "the two remaining members with three partitions each");
         expected.UnionWith(await GroupTestData.ProduceAsync(fixture, topic, "third", 300));
-        await observed.WaitUntilAsync(state => state.Unique.Count >= expected.Count).WaitAsync(s_timeout, ct);
+        await observed.WaitUntilAsync(state => state.Unique.Count >= expected.Count, "every message processed");
         await group.DisposeAsync();
 
         Assert.Equal(expected.Order(), observed.Read(state => state.Unique.Order().ToList()));
@@ -49,9 +47,8 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture)
     [Fact]
     public async Task CooperativeStickyMembersShareTheTopicWithNoMessageLostOrProcessedTwice()
     {
-        var ct = TestContext.Current.CancellationToken;
         var topic = await GroupTestData.CreateTopicAsync(fixture, "group-cooperative", partitions: 4);
-        var observed = new ObservedGroup();
+        using var observed = new ObservedGroup();
         var expected = new HashSet<string>(await GroupTestData.ProduceAsync(fixture, topic, "first", 200));
         var config = Config(topic);
         config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
@@ -61,13 +58,13 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture)
         // JoinGroup is in flight fails with ILLEGAL_GENERATION, exactly as on Kafka. So the group is quiet (everything
         // processed and committed) when c2 joins; the exactly-once check under traffic is the eager test above.
         group.Start("c1");
-        await observed.WaitUntilAsync(state => state.Assignments.GetValueOrDefault("c1")?.Count == 4 && state.CommittedCount >= expected.Count)
-            .WaitAsync(s_timeout, ct);
+        await observed.WaitUntilAsync(
+            state => state.Assignments.GetValueOrDefault("c1")?.Count == 4 && state.CommittedCount >= expected.Count, "c1 with all four partitions, everything committed");
         group.Start("c2");
-        await observed.WaitUntilAsync(state => state.Assignments.Count == 2 && state.Assignments.Values.All(parts => parts.Count == 2))
-            .WaitAsync(s_timeout, ct);
+        await observed.WaitUntilAsync(
+            state => state.Assignments.Count == 2 && state.Assignments.Values.All(parts => parts.Count == 2), "two members with two partitions each");
         expected.UnionWith(await GroupTestData.ProduceAsync(fixture, topic, "second", 200));
-        await observed.WaitUntilAsync(state => state.Unique.Count >= expected.Count).WaitAsync(s_timeout, ct);
+        await observed.WaitUntilAsync(state => state.Unique.Count >= expected.Count, "every message processed");
         await group.DisposeAsync();
 
         Assert.Equal(expected.Order(), observed.Read(state => state.Unique.Order().ToList()));
@@ -121,17 +118,17 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture)
         consumer.Subscribe(topic);
         var consumed = GroupTestData.ConsumeOne(consumer);
         consumer.Commit(consumed);
-        await assigned.Task.WaitAsync(s_timeout, ct);
+        await assigned.Task.WaitAsync(Wait.DefaultTimeout, ct);
         using var admin = new AdminClientBuilder(fixture.AdminConfig()).Build();
         var simplePartition = new TopicPartition(topic, 1);
 
         // AlterConsumerGroupOffsets is a "simple" commit (generation -1) that creates an Empty group.
-        await admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(simpleGroup, [new(simplePartition, 3)])]).WaitAsync(s_timeout, ct);
-        var listed = await admin.ListConsumerGroupsAsync().WaitAsync(s_timeout, ct);
-        var onlyEmpty = await admin.ListConsumerGroupsAsync(new ListConsumerGroupsOptions { MatchStates = [ConsumerGroupState.Empty] }).WaitAsync(s_timeout, ct);
-        var described = Assert.Single((await admin.DescribeConsumerGroupsAsync([activeGroup]).WaitAsync(s_timeout, ct)).ConsumerGroupDescriptions);
-        var activeOffsets = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(activeGroup, [consumed.TopicPartition])]).WaitAsync(s_timeout, ct));
-        var simpleOffsets = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(simpleGroup, null)]).WaitAsync(s_timeout, ct));
+        await admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(simpleGroup, [new(simplePartition, 3)])]).WaitAsync(Wait.DefaultTimeout, ct);
+        var listed = await admin.ListConsumerGroupsAsync().WaitAsync(Wait.DefaultTimeout, ct);
+        var onlyEmpty = await admin.ListConsumerGroupsAsync(new ListConsumerGroupsOptions { MatchStates = [ConsumerGroupState.Empty] }).WaitAsync(Wait.DefaultTimeout, ct);
+        var described = Assert.Single((await admin.DescribeConsumerGroupsAsync([activeGroup]).WaitAsync(Wait.DefaultTimeout, ct)).ConsumerGroupDescriptions);
+        var activeOffsets = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(activeGroup, [consumed.TopicPartition])]).WaitAsync(Wait.DefaultTimeout, ct));
+        var simpleOffsets = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(simpleGroup, null)]).WaitAsync(Wait.DefaultTimeout, ct));
         consumer.Close();
 
         var active = Assert.Single(listed.Valid, group => group.GroupId == activeGroup);
@@ -159,12 +156,12 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture)
         var topic = await GroupTestData.CreateTopicAsync(fixture, "group-delete", partitions: 1);
         var partition = new TopicPartition(topic, 0);
         using var admin = new AdminClientBuilder(fixture.AdminConfig()).Build();
-        await admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(topic, [new(partition, 7)])]).WaitAsync(s_timeout, ct);
-        var before = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(topic, [partition])]).WaitAsync(s_timeout, ct));
+        await admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(topic, [new(partition, 7)])]).WaitAsync(Wait.DefaultTimeout, ct);
+        var before = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(topic, [partition])]).WaitAsync(Wait.DefaultTimeout, ct));
 
-        await admin.DeleteTopicsAsync([topic]).WaitAsync(s_timeout, ct);
+        await admin.DeleteTopicsAsync([topic]).WaitAsync(Wait.DefaultTimeout, ct);
         await fixture.CreateTopicAsync(topic, partitions: 1);
-        var after = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(topic, [partition])]).WaitAsync(s_timeout, ct));
+        var after = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(topic, [partition])]).WaitAsync(Wait.DefaultTimeout, ct));
 
         Assert.Equal(7, Assert.Single(before.Partitions).Offset.Value);
         Assert.Equal(Offset.Unset, Assert.Single(after.Partitions).Offset);

@@ -2,13 +2,13 @@ namespace SensorAspire.EmbeddedKafka.Tests.Groups;
 
 /// <summary>
 /// What the members of a consumer group under test have been assigned and have processed. Consumer threads update it;
-/// tests wait for conditions on it, woken by every update instead of polling or sleeping.
+/// tests wait (with <see cref="Wait"/>) for conditions on it, woken by every update instead of polling or sleeping.
 /// </summary>
-internal sealed class ObservedGroup
+internal sealed class ObservedGroup : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly GroupSnapshot _state = new();
-    private readonly List<(Func<GroupSnapshot, bool> Condition, TaskCompletionSource Done)> _waiters = [];
+    private readonly SemaphoreSlim _changed = new(0);
     private Exception? _failure;
 
     public void Update(Action<GroupSnapshot> change)
@@ -16,12 +16,9 @@ internal sealed class ObservedGroup
         lock (_lock)
         {
             change(_state);
-            foreach (var waiter in _waiters.Where(waiter => waiter.Condition(_state)).ToList())
-            {
-                _waiters.Remove(waiter);
-                waiter.Done.TrySetResult();
-            }
         }
+
+        _changed.Release();
     }
 
     public T Read<T>(Func<GroupSnapshot, T> read)
@@ -32,25 +29,19 @@ internal sealed class ObservedGroup
         }
     }
 
-    public Task WaitUntilAsync(Func<GroupSnapshot, bool> condition)
-    {
-        lock (_lock)
-        {
-            if (_failure is not null)
+    /// <summary>Waits until <paramref name="condition"/> holds; a failed consumer thread fails the wait at once with its exception.</summary>
+    public Task WaitUntilAsync(Func<GroupSnapshot, bool> condition, string what) =>
+        Wait.ForAsync(
+            () =>
             {
-                return Task.FromException(_failure);
-            }
-
-            if (condition(_state))
-            {
-                return Task.CompletedTask;
-            }
-
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((condition, done));
-            return done.Task;
-        }
-    }
+                lock (_lock)
+                {
+                    return _failure is not null ? throw new InvalidOperationException("A group member failed.", _failure)
+                        : condition(_state) ? _state : null;
+                }
+            },
+            _changed.WaitAsync,
+            what);
 
     /// <summary>A consumer thread failed: every wait fails with its exception instead of timing out.</summary>
     public void Fail(Exception exception)
@@ -58,14 +49,12 @@ internal sealed class ObservedGroup
         lock (_lock)
         {
             _failure = exception;
-            foreach (var waiter in _waiters)
-            {
-                waiter.Done.TrySetException(exception);
-            }
-
-            _waiters.Clear();
         }
+
+        _changed.Release();
     }
+
+    public void Dispose() => _changed.Dispose();
 }
 
 /// <summary>The observed state; read and changed only through <see cref="ObservedGroup"/>.</summary>

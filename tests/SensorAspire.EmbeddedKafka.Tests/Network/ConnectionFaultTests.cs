@@ -1,5 +1,6 @@
 using System.Globalization;
 using Confluent.Kafka;
+using SensorAspire.EmbeddedKafka.Tests.Clients;
 
 namespace SensorAspire.EmbeddedKafka.Tests.Network;
 
@@ -116,15 +117,9 @@ public sealed class ConnectionFaultTests
         Assert.Equal(MessageCount, stored);
 
         consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var results = new List<(int, int)>();
-        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
-        while (results.Count < MessageCount && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
-            {
-                results.Add((result.Partition.Value, int.Parse(result.Message.Value, CultureInfo.InvariantCulture)));
-            }
-        }
+        var results = KafkaTestClients.ConsumeUntil(consumer, received => received.Count >= MessageCount, $"{MessageCount} messages")
+            .Select(result => (result.Partition.Value, int.Parse(result.Message.Value, CultureInfo.InvariantCulture)))
+            .ToList();
 
         consumer.Close();
         return results;

@@ -8,8 +8,6 @@ namespace SensorAspire.EmbeddedKafka.Tests.Storage;
 /// <summary>cleanup.policy=compact keeps at least the latest record per key, with its original offset, in memory and on disk.</summary>
 public sealed class CompactionTests
 {
-    private static readonly TimeSpan s_timeout = Wait.DefaultTimeout;
-
     [Fact]
     public void CompactionKeepsTheLatestRecordPerKeyAtItsOriginalOffset()
     {
@@ -55,12 +53,7 @@ public sealed class CompactionTests
         }
 
         // Compaction runs on the thread pool after rolls and there is no event for "done": poll, bounded.
-        var deadline = DateTime.UtcNow + s_timeout;
-        while (log.Size > 3000 && DateTime.UtcNow < deadline)
-        {
-            await Task.Yield();
-            TestContext.Current.CancellationToken.ThrowIfCancellationRequested();
-        }
+        await Wait.UntilAsync(() => log.Size <= 3000, "compaction to shrink the log");
 
         var records = KeyedBatches.ReadAll(log);
 
@@ -218,7 +211,7 @@ public sealed class CompactionTests
                     }
                 }
 
-                Assert.Equal(0, producer.Flush(s_timeout));
+                Assert.Equal(0, producer.Flush(Wait.DefaultTimeout));
             }
 
             broker.CleanLogsNow();

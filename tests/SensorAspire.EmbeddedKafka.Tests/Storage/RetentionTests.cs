@@ -9,8 +9,6 @@ namespace SensorAspire.EmbeddedKafka.Tests.Storage;
 /// <summary>Retention by size and by time drops whole segments from the head, in memory and on disk alike.</summary>
 public sealed class RetentionTests
 {
-    private static readonly TimeSpan s_timeout = Wait.DefaultTimeout;
-
     [Fact]
     public void SizeRetentionDropsOldSegmentsOnRollSoTheLogStaysWithinRetentionBytes()
     {
@@ -94,7 +92,7 @@ public sealed class RetentionTests
                 producer.Produce(topic, new Message<Null, string> { Value = new string('v', 100) });
             }
 
-            Assert.Equal(0, producer.Flush(s_timeout));
+            Assert.Equal(0, producer.Flush(Wait.DefaultTimeout));
         }
 
         var config = new ConsumerConfig
@@ -106,13 +104,13 @@ public sealed class RetentionTests
             AutoOffsetReset = AutoOffsetReset.Error,
         };
         using var consumer = new ConsumerBuilder<string, string>(config).Build();
-        var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), s_timeout);
+        var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), Wait.DefaultTimeout);
         consumer.Assign(new TopicPartitionOffset(topic, 0, 0));
-        var error = Assert.Throws<ConsumeException>(() => consumer.Consume(s_timeout));
+        var error = Assert.Throws<ConsumeException>(() => consumer.Consume(Wait.DefaultTimeout));
         consumer.Close();
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
         var described = await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = topic }])
-            .WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+            .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
 
         Assert.True(watermarks.Low.Value > 0);
         Assert.Equal(500, watermarks.High.Value);
@@ -136,8 +134,8 @@ public sealed class RetentionTests
                 producer.Produce(topic, new Message<Null, string> { Value = new string('o', 50), Timestamp = new Timestamp(old, TimestampType.CreateTime) });
             }
 
-            Assert.Equal(0, producer.Flush(s_timeout));
-            await producer.ProduceAsync(topic, new Message<Null, string> { Value = "fresh" }, TestContext.Current.CancellationToken).WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+            Assert.Equal(0, producer.Flush(Wait.DefaultTimeout));
+            await producer.ProduceAsync(topic, new Message<Null, string> { Value = "fresh" }, TestContext.Current.CancellationToken).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         }
 
         var partitionDirectory = Directory.GetDirectories(Directory.GetDirectories(Path.Combine(directory.Path, "topics")).Single()).Single();

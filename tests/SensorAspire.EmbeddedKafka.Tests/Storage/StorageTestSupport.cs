@@ -3,6 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using SensorAspire.EmbeddedKafka.Protocol;
 using SensorAspire.EmbeddedKafka.Storage;
+using SensorAspire.EmbeddedKafka.Tests.Clients;
 
 namespace SensorAspire.EmbeddedKafka.Tests.Storage;
 
@@ -109,16 +110,8 @@ internal static class KeyedBatches
         };
         using var consumer = new ConsumerBuilder<string, string?>(config).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        var results = new List<ConsumeResult<string, string?>>();
-        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
-        while ((results.Count == 0 || results[^1].Offset.Value < highWatermark - 1) && DateTime.UtcNow < deadline)
-        {
-            TestContext.Current.CancellationToken.ThrowIfCancellationRequested();
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
-            {
-                results.Add(result);
-            }
-        }
+        var results = KafkaTestClients.ConsumeUntil(
+            consumer, received => received.Count > 0 && received[^1].Offset.Value >= highWatermark - 1, $"the records up to offset {highWatermark - 1}");
 
         consumer.Close();
         return results;
