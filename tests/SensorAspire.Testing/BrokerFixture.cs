@@ -9,7 +9,7 @@ namespace SensorAspire.Testing;
 /// (<c>[assembly: AssemblyFixture(typeof(BrokerFixture))]</c>) and isolate tests by construction: each test makes its own
 /// topics and groups with <see cref="UniqueTopic"/>. A test that needs other broker options, or watches broker-wide state
 /// (<see cref="EmbeddedKafkaBroker.RequestObserver"/>, connection counts), starts its own with <see cref="StartAsync"/>:
-/// a broker starts in milliseconds.
+/// starting one is cheap.
 /// </summary>
 public sealed class BrokerFixture : IAsyncLifetime
 {

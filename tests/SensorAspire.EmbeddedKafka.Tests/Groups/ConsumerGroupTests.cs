@@ -174,7 +174,7 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture)
         AutoOffsetReset = AutoOffsetReset.Earliest,
         EnableAutoCommit = false,
 
-        // Short timings so rebalances take milliseconds: the broker's minimum session timeout is configurable.
+        // Short session and heartbeat timings so rebalances do not hold the test up: the broker's minimum session timeout is configurable.
         SessionTimeoutMs = 6000,
         HeartbeatIntervalMs = 250,
         FetchWaitMaxMs = 100,
