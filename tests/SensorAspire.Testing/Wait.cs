@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace SensorAspire.Testing;
 
 /// <summary>
@@ -52,13 +54,13 @@ public static class Wait
     public static void Drive(Func<bool> step, string what, TimeSpan? timeout = null)
     {
         var bound = timeout ?? DefaultTimeout;
-        var deadline = DateTime.UtcNow + bound;
+        var elapsed = Stopwatch.StartNew();
         while (!step())
         {
             TestContext.Current.CancellationToken.ThrowIfCancellationRequested();
-            if (DateTime.UtcNow >= deadline)
+            if (elapsed.Elapsed >= bound)
             {
-                throw new TimeoutException($"Waited {bound.TotalSeconds:0.#} s for {what}, in vain.");
+                throw TimedOut(bound, what);
             }
         }
     }
@@ -85,7 +87,9 @@ public static class Wait
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !testCancelled.IsCancellationRequested)
         {
-            throw new TimeoutException($"Waited {bound.TotalSeconds:0.#} s for {what}, in vain.");
+            throw TimedOut(bound, what);
         }
     }
+
+    private static TimeoutException TimedOut(TimeSpan bound, string what) => new($"Waited {bound.TotalSeconds:0.#} s for {what}, in vain.");
 }
