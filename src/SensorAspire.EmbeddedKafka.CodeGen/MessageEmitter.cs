@@ -124,8 +124,19 @@ internal sealed class MessageEmitter
         _ => _structNames[type],
     };
 
+    /// <summary>
+    /// An int16 named <c>*ErrorCode</c> holds a code from Kafka's error table: typed as <c>KafkaErrorCode</c>, so a handler
+    /// cannot put any other number there.
+    /// </summary>
+    private static bool IsErrorCode(FieldSpec f) => f.Type == "int16" && f.Name.EndsWith("ErrorCode", StringComparison.Ordinal);
+
     private string CsType(FieldSpec f)
     {
+        if (IsErrorCode(f))
+        {
+            return "KafkaErrorCode";
+        }
+
         if (f.IsArray)
         {
             return $"List<{ElementCsType(f.ElementType)}>" + (IsNullableInCs(f) ? "?" : "");
@@ -313,7 +324,8 @@ internal sealed class MessageEmitter
             return;
         }
 
-        Line($"{target} = {ReadPrimitive(f.Type, compact, IsNullableInCs(f))};");
+        var read = ReadPrimitive(f.Type, compact, IsNullableInCs(f));
+        Line($"{target} = {(IsErrorCode(f) ? $"(KafkaErrorCode){read}" : read)};");
     }
 
     /// <summary>
@@ -441,7 +453,7 @@ internal sealed class MessageEmitter
             return;
         }
 
-        Line(WritePrimitive(f.Type, source, writer, compact, IsNullableInCs(f)) + ";");
+        Line(WritePrimitive(f.Type, IsErrorCode(f) ? $"(short){source}" : source, writer, compact, IsNullableInCs(f)) + ";");
     }
 
     private static string WritePrimitive(string type, string source, string writer, string compact, bool nullable) => type switch

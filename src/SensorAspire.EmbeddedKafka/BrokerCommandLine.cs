@@ -74,6 +74,24 @@ internal static class BrokerCommandLine
         }
     }
 
+    /// <summary>Every option and how it applies its value; false means the value is not valid for it.</summary>
+    private static readonly Dictionary<string, Func<string, EmbeddedKafkaOptions, bool>> s_options = new(StringComparer.Ordinal)
+    {
+        ["--port"] = (value, options) => TryInt(value, 0, 65535, port => options.Port = port),
+        ["--advertised-host"] = (value, options) => TryText(value, host => options.AdvertisedHost = host),
+        ["--advertised-port"] = (value, options) => TryInt(value, 0, 65535, port => options.AdvertisedPort = port),
+        ["--auto-create-topics"] = (value, options) => TryBool(value, on => options.AutoCreateTopics = on),
+        ["--default-partitions"] = (value, options) => TryInt(value, 1, int.MaxValue, count => options.DefaultPartitions = count),
+        ["--max-connections"] = (value, options) => TryInt(value, 1, int.MaxValue, count => options.MaxConnections = count),
+        ["--max-request-bytes"] = (value, options) => TryInt(value, 1024, int.MaxValue, bytes => options.MaxRequestBytes = bytes),
+        ["--data-dir"] = (value, options) => TryText(value, path => options.DataDirectory = path),
+        ["--sync-writes"] = (value, options) => TryBool(value, on => options.SyncWrites = on),
+        ["--segment-bytes"] = (value, options) => TryInt(value, 1, int.MaxValue, bytes => options.SegmentBytes = bytes),
+        ["--retention-bytes"] = (value, options) => TryLong(value, -1, bytes => options.RetentionBytes = bytes),
+        ["--retention-ms"] = (value, options) =>
+            TryLong(value, -1, ms => options.RetentionTime = ms < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(ms)),
+    };
+
     /// <summary>Applies the arguments to <paramref name="options"/>; returns a message naming the bad option, or null.</summary>
     internal static string? Parse(string[] args, EmbeddedKafkaOptions options)
     {
@@ -91,53 +109,45 @@ internal static class BrokerCommandLine
             }
 
             var value = args[++i];
-            switch (name)
+            if (!s_options.TryGetValue(name, out var apply))
             {
-                case "--port" when int.TryParse(value, out var port) && port is >= 0 and <= 65535:
-                    options.Port = port;
-                    break;
-                case "--advertised-host" when !string.IsNullOrWhiteSpace(value):
-                    options.AdvertisedHost = value;
-                    break;
-                case "--auto-create-topics" when bool.TryParse(value, out var autoCreate):
-                    options.AutoCreateTopics = autoCreate;
-                    break;
-                case "--default-partitions" when int.TryParse(value, out var partitions) && partitions >= 1:
-                    options.DefaultPartitions = partitions;
-                    break;
-                case "--advertised-port" when int.TryParse(value, out var advertisedPort) && advertisedPort is >= 0 and <= 65535:
-                    options.AdvertisedPort = advertisedPort;
-                    break;
-                case "--max-connections" when int.TryParse(value, out var maxConnections) && maxConnections >= 1:
-                    options.MaxConnections = maxConnections;
-                    break;
-                case "--max-request-bytes" when int.TryParse(value, out var maxRequestBytes) && maxRequestBytes >= 1024:
-                    options.MaxRequestBytes = maxRequestBytes;
-                    break;
-                case "--data-dir" when !string.IsNullOrWhiteSpace(value):
-                    options.DataDirectory = value;
-                    break;
-                case "--sync-writes" when bool.TryParse(value, out var sync):
-                    options.SyncWrites = sync;
-                    break;
-                case "--segment-bytes" when int.TryParse(value, out var segmentBytes) && segmentBytes >= 1:
-                    options.SegmentBytes = segmentBytes;
-                    break;
-                case "--retention-bytes" when long.TryParse(value, out var retentionBytes) && retentionBytes >= -1:
-                    options.RetentionBytes = retentionBytes;
-                    break;
-                case "--retention-ms" when long.TryParse(value, out var retentionMs) && retentionMs >= -1:
-                    options.RetentionTime = retentionMs < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(retentionMs);
-                    break;
-                case "--port" or "--advertised-host" or "--advertised-port" or "--auto-create-topics" or "--default-partitions"
-                    or "--max-connections" or "--max-request-bytes"
-                    or "--data-dir" or "--sync-writes" or "--segment-bytes" or "--retention-bytes" or "--retention-ms":
-                    return $"invalid value '{value}' for {name}";
-                default:
-                    return $"unknown option {name}";
+                return $"unknown option {name}";
+            }
+
+            if (!apply(value, options))
+            {
+                return $"invalid value '{value}' for {name}";
             }
         }
 
         return null;
+    }
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    private static bool TryInt(string value, int min, int max, Action<int> set) =>
+        TrySet(value, int.TryParse, parsed => parsed >= min && parsed <= max, set);
+
+    private static bool TryLong(string value, long min, Action<long> set) => TrySet(value, long.TryParse, parsed => parsed >= min, set);
+
+    private static bool TryBool(string value, Action<bool> set) => TrySet(value, bool.TryParse, _ => true, set);
+
+    private static bool TryText(string value, Action<string> set) => TrySet(value, TakeText, text => !string.IsNullOrWhiteSpace(text), set);
+
+    private static bool TakeText(string text, out string value)
+    {
+        value = text;
+        return true;
+    }
+
+    private static bool TrySet<T>(string text, TryParse<T> parse, Func<T, bool> valid, Action<T> set)
+    {
+        if (!parse(text, out var value) || !valid(value))
+        {
+            return false;
+        }
+
+        set(value);
+        return true;
     }
 }

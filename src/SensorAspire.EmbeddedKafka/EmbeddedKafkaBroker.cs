@@ -76,8 +76,9 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
 
     /// <summary>
     /// The broker runs on the thread pool. In-process hosts (tests, benchmarks) often block pool threads in
-    /// Consume() calls; on a 2-core machine two such calls starve the pool and every request waits ~0.5 s for the pool
-    /// to grow. A few spare threads up front avoid that (a one-time, process-wide floor; it never lowers a setting).
+    /// Consume() calls; on a 2-core machine two such calls starve the pool, and every request then waits for the pool's
+    /// deliberately slow thread injection. A few spare threads up front avoid that (a one-time, process-wide floor; it
+    /// never lowers a setting).
     /// </summary>
     private static void EnsureThreadPoolHeadroom()
     {

@@ -24,14 +24,27 @@ internal static class RunnableBroker
         try
         {
             var line = await ReadBootstrapLineAsync(process);
+
+            // Drain the rest of both pipes: a full pipe would block the broker's logging and with it its shutdown.
+            var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
             await use(line[BootstrapPrefix.Length..]);
-            using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString()]))
+            using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString()])!)
             {
                 await interrupt.WaitForExitAsync(TestContext.Current.CancellationToken);
             }
 
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-            Assert.Equal(0, process.ExitCode);
+            try
+            {
+                await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                process.Kill();
+                Assert.Fail($"The broker did not stop within {Wait.DefaultTimeout} of SIGINT.{SigIntIgnoredHint()} Its output:\n{await output}{await error}");
+            }
+
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}. Its output:\n{await output}{await error}");
         }
         finally
         {
@@ -42,10 +55,22 @@ internal static class RunnableBroker
         }
     }
 
+    /// <summary>
+    /// A shell without job control starts background commands with SIGINT ignored; children inherit that, and .NET keeps
+    /// an inherited SIG_IGN for SIGINT, so the broker never sees the interrupt. Say so rather than leave a bare timeout.
+    /// </summary>
+    private static string SigIntIgnoredHint()
+    {
+        var ignored = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return ignored is not null && (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0
+            ? " This test process ignores SIGINT (started as a background job?), and the broker inherits that: run the tests in the foreground."
+            : "";
+    }
+
     private static async Task<string> ReadBootstrapLineAsync(Process process)
     {
         while (await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask()
-                   .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken) is { } line)
+                   .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken) is { } line)
         {
             if (line.StartsWith(BootstrapPrefix, StringComparison.Ordinal))
             {

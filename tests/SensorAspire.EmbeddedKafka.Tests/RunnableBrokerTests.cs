@@ -1,3 +1,5 @@
+using SensorAspire.EmbeddedKafka.Tests.Clients;
+
 namespace SensorAspire.EmbeddedKafka.Tests;
 
 /// <summary>The broker as a program: options, the printed bootstrap address, a clean stop on Ctrl+C (SIGINT).</summary>

@@ -1,3 +1,6 @@
+using SensorAspire.EmbeddedKafka.Tests.Clients;
+using SensorAspire.EmbeddedKafka.Tests.Storage;
+
 namespace SensorAspire.EmbeddedKafka.Tests;
 
 /// <summary>The runnable's storage options, and a restart of the real program on the same --data-dir.</summary>

@@ -23,14 +23,8 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class ProduceApi(BrokerState broker) : ApiHandler<ProduceRequest, ProduceResponse>
+internal sealed class ProduceApi(BrokerState broker) : ApiHandler<ProduceRequest, ProduceResponse>(ApiMessageCatalog.Produce, 3, 10)
 {
-    public override short ApiKey => ApiMessageCatalog.Produce;
-
-    public override short MinVersion => 3;
-
-    public override short MaxVersion => 10;
-
     protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
     {
         var validAcks = request.Acks is -1 or 0 or 1;
@@ -44,10 +38,10 @@ internal sealed class ProduceApi(BrokerState broker) : ApiHandler<ProduceRequest
             {
                 var partition = topic?.Partition(partitionData.Index);
                 var (error, baseOffset) =
-                    !validAcks ? (ErrorCode.InvalidRequiredAcks, -1L)
-                    : request.TransactionalId is not null ? (ErrorCode.TransactionalIdAuthorizationFailed, -1L)
-                    : partition is null ? (ErrorCode.UnknownTopicOrPartition, -1L)
-                    : partitionData.Records is null ? (ErrorCode.InvalidRecord, -1L)
+                    !validAcks ? (KafkaErrorCode.InvalidRequiredAcks, -1L)
+                    : request.TransactionalId is not null ? (KafkaErrorCode.TransactionalIdAuthorizationFailed, -1L)
+                    : partition is null ? (KafkaErrorCode.UnknownTopicOrPartition, -1L)
+                    : partitionData.Records is null ? (KafkaErrorCode.InvalidRecord, -1L)
                     : partition.Append(partitionData.Records.ToMemory().Span);
                 topicResponse.PartitionResponses.Add(new ProduceResponse.PartitionProduceResponse
                 {

@@ -22,14 +22,8 @@ using SensorAspire.EmbeddedKafka.Storage;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, FetchResponse>
+internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, FetchResponse>(ApiMessageCatalog.Fetch, 4, 12)
 {
-    public override short ApiKey => ApiMessageCatalog.Fetch;
-
-    public override short MinVersion => 4;
-
-    public override short MaxVersion => 12;
-
     protected override ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
     {
         var marks = Marks(request);
@@ -130,7 +124,7 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
                 topicResponse.Partitions.Add(data);
                 if (partition is null)
                 {
-                    data.ErrorCode = ErrorCode.UnknownTopicOrPartition;
+                    data.ErrorCode = KafkaErrorCode.UnknownTopicOrPartition;
                     data.HighWatermark = data.LastStableOffset = data.LogStartOffset = -1;
                     hasError = true;
                     continue;
@@ -141,7 +135,7 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
                 data.LogStartOffset = partition.LogStartOffset;
                 if (partitionRequest.CurrentLeaderEpoch > PartitionLog.LeaderEpoch)
                 {
-                    data.ErrorCode = ErrorCode.UnknownLeaderEpoch;
+                    data.ErrorCode = KafkaErrorCode.UnknownLeaderEpoch;
                     hasError = true;
                     continue;
                 }
@@ -154,7 +148,7 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
                 var slices = new List<ReadOnlyMemory<byte>>(1);
                 var limit = Math.Min(partitionRequest.PartitionMaxBytes, maxBytes - total);
                 var (error, bytes) = partition.Read(partitionRequest.FetchOffset, Math.Max(0, limit), atLeastOne: total == 0, slices);
-                if (error != ErrorCode.None)
+                if (error != KafkaErrorCode.None)
                 {
                     data.ErrorCode = error;
                     hasError = true;

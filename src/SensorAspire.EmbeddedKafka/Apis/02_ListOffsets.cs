@@ -16,17 +16,11 @@ using SensorAspire.EmbeddedKafka.Storage;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class ListOffsetsApi(BrokerState broker) : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>
+internal sealed class ListOffsetsApi(BrokerState broker) : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>(ApiMessageCatalog.ListOffsets, 1, 7)
 {
     private const long Latest = -1;
     private const long Earliest = -2;
     private const long MaxTimestamp = -3;
-
-    public override short ApiKey => ApiMessageCatalog.ListOffsets;
-
-    public override short MinVersion => 1;
-
-    public override short MaxVersion => 7;
 
     protected override ValueTask<ListOffsetsResponse?> HandleAsync(RequestContext context, ListOffsetsRequest request)
     {
@@ -43,13 +37,13 @@ internal sealed class ListOffsetsApi(BrokerState broker) : ApiHandler<ListOffset
                 var partition = topic?.Partition(partitionRequest.PartitionIndex);
                 if (partition is null)
                 {
-                    answer.ErrorCode = ErrorCode.UnknownTopicOrPartition;
+                    answer.ErrorCode = KafkaErrorCode.UnknownTopicOrPartition;
                     continue;
                 }
 
                 if (partitionRequest.CurrentLeaderEpoch > PartitionLog.LeaderEpoch)
                 {
-                    answer.ErrorCode = ErrorCode.UnknownLeaderEpoch;
+                    answer.ErrorCode = KafkaErrorCode.UnknownLeaderEpoch;
                     continue;
                 }
 

@@ -16,16 +16,10 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class MetadataApi(BrokerState broker) : ApiHandler<MetadataRequest, MetadataResponse>
+internal sealed class MetadataApi(BrokerState broker) : ApiHandler<MetadataRequest, MetadataResponse>(ApiMessageCatalog.Metadata, 0, 12)
 {
     /// <summary>Every ACL operation bit (READ..DESCRIBE_CONFIGS...) for clients that ask for authorized operations.</summary>
     private const int AllOperations = 0b1111_1111_1000;
-
-    public override short ApiKey => ApiMessageCatalog.Metadata;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 12;
 
     protected override ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request)
     {
@@ -63,8 +57,8 @@ internal sealed class MetadataApi(BrokerState broker) : ApiHandler<MetadataReque
                 {
                     Name = wanted.Name,
                     TopicId = wanted.TopicId,
-                    ErrorCode = invalid ? ErrorCode.InvalidTopicException
-                        : wanted.Name is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition,
+                    ErrorCode = invalid ? KafkaErrorCode.InvalidTopicException
+                        : wanted.Name is null ? KafkaErrorCode.UnknownTopicId : KafkaErrorCode.UnknownTopicOrPartition,
                 });
                 continue;
             }

@@ -20,15 +20,9 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class OffsetCommitApi(BrokerState broker) : ApiHandler<OffsetCommitRequest, OffsetCommitResponse>
+internal sealed class OffsetCommitApi(BrokerState broker) : ApiHandler<OffsetCommitRequest, OffsetCommitResponse>(ApiMessageCatalog.OffsetCommit, 0, 9)
 {
     private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
-
-    public override short ApiKey => ApiMessageCatalog.OffsetCommit;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 9;
 
     protected override ValueTask<OffsetCommitResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request)
     {
@@ -60,7 +54,7 @@ internal sealed class OffsetCommitApi(BrokerState broker) : ApiHandler<OffsetCom
                 result.Partitions.Add(new OffsetCommitResponse.OffsetCommitResponsePartition
                 {
                     PartitionIndex = partition.PartitionIndex,
-                    ErrorCode = (short)errors[next++],
+                    ErrorCode = errors[next++],
                 });
             }
 

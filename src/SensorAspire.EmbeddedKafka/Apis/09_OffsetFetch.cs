@@ -15,22 +15,16 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class OffsetFetchApi(BrokerState broker) : ApiHandler<OffsetFetchRequest, OffsetFetchResponse>
+internal sealed class OffsetFetchApi(BrokerState broker) : ApiHandler<OffsetFetchRequest, OffsetFetchResponse>(ApiMessageCatalog.OffsetFetch, 0, 7)
 {
     private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
-
-    public override short ApiKey => ApiMessageCatalog.OffsetFetch;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 7;
 
     protected override ValueTask<OffsetFetchResponse?> HandleAsync(RequestContext context, OffsetFetchRequest request)
     {
         var wanted = request.Topics?
             .SelectMany(topic => topic.PartitionIndexes.Select(partition => new TopicPartitionKey(topic.Name, partition)))
             .ToList();
-        var response = new OffsetFetchResponse { ErrorCode = ErrorCode.None };
+        var response = new OffsetFetchResponse { ErrorCode = KafkaErrorCode.None };
         foreach (var topic in _groups.FetchOffsets(request.GroupId, wanted).GroupBy(offset => offset.Topic))
         {
             var result = new OffsetFetchResponse.OffsetFetchResponseTopic { Name = topic.Key };
@@ -42,7 +36,7 @@ internal sealed class OffsetFetchApi(BrokerState broker) : ApiHandler<OffsetFetc
                     CommittedOffset = offset.Offset,
                     CommittedLeaderEpoch = offset.LeaderEpoch,
                     Metadata = offset.Metadata,
-                    ErrorCode = ErrorCode.None,
+                    ErrorCode = KafkaErrorCode.None,
                 });
             }
 

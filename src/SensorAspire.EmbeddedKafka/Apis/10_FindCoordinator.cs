@@ -13,28 +13,22 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class FindCoordinatorApi(BrokerState broker) : ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse>
+internal sealed class FindCoordinatorApi(BrokerState broker) : ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse>(ApiMessageCatalog.FindCoordinator, 0, 2)
 {
     private const sbyte GroupKeyType = 0;
     private const sbyte TransactionKeyType = 1;
-
-    public override short ApiKey => ApiMessageCatalog.FindCoordinator;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 2;
 
     protected override ValueTask<FindCoordinatorResponse?> HandleAsync(RequestContext context, FindCoordinatorRequest request)
     {
         if (request.KeyType != GroupKeyType)
         {
-            var error = request.KeyType == TransactionKeyType ? ErrorCode.CoordinatorNotAvailable : ErrorCode.InvalidRequest;
+            var error = request.KeyType == TransactionKeyType ? KafkaErrorCode.CoordinatorNotAvailable : KafkaErrorCode.InvalidRequest;
             return new(new FindCoordinatorResponse { ErrorCode = error, ErrorMessage = null, NodeId = -1, Host = "", Port = -1 });
         }
 
         return new(new FindCoordinatorResponse
         {
-            ErrorCode = ErrorCode.None,
+            ErrorCode = KafkaErrorCode.None,
             ErrorMessage = null,
             NodeId = BrokerState.NodeId,
             Host = broker.AdvertisedHost,

@@ -20,15 +20,9 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class JoinGroupApi(BrokerState broker) : ApiHandler<JoinGroupRequest, JoinGroupResponse>
+internal sealed class JoinGroupApi(BrokerState broker) : ApiHandler<JoinGroupRequest, JoinGroupResponse>(ApiMessageCatalog.JoinGroup, 0, 5)
 {
     private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
-
-    public override short ApiKey => ApiMessageCatalog.JoinGroup;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 5;
 
     protected override async ValueTask<JoinGroupResponse?> HandleAsync(RequestContext context, JoinGroupRequest request)
     {
@@ -51,7 +45,7 @@ internal sealed class JoinGroupApi(BrokerState broker) : ApiHandler<JoinGroupReq
 
         var response = new JoinGroupResponse
         {
-            ErrorCode = (short)outcome.Error,
+            ErrorCode = outcome.Error,
             GenerationId = outcome.GenerationId,
             ProtocolType = outcome.ProtocolType,
             ProtocolName = outcome.ProtocolName ?? "",

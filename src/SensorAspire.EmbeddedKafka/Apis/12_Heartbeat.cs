@@ -14,16 +14,10 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class HeartbeatApi(BrokerState broker) : ApiHandler<HeartbeatRequest, HeartbeatResponse>
+internal sealed class HeartbeatApi(BrokerState broker) : ApiHandler<HeartbeatRequest, HeartbeatResponse>(ApiMessageCatalog.Heartbeat, 0, 3)
 {
     private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
 
-    public override short ApiKey => ApiMessageCatalog.Heartbeat;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 3;
-
     protected override ValueTask<HeartbeatResponse?> HandleAsync(RequestContext context, HeartbeatRequest request) =>
-        new(new HeartbeatResponse { ErrorCode = (short)_groups.Heartbeat(request.GroupId, request.MemberId, request.GenerationId) });
+        new(new HeartbeatResponse { ErrorCode = _groups.Heartbeat(request.GroupId, request.MemberId, request.GenerationId) });
 }

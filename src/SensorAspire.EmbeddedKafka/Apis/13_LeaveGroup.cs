@@ -13,19 +13,13 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class LeaveGroupApi(BrokerState broker) : ApiHandler<LeaveGroupRequest, LeaveGroupResponse>
+internal sealed class LeaveGroupApi(BrokerState broker) : ApiHandler<LeaveGroupRequest, LeaveGroupResponse>(ApiMessageCatalog.LeaveGroup, 0, 1)
 {
     private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
-
-    public override short ApiKey => ApiMessageCatalog.LeaveGroup;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 1;
 
     protected override ValueTask<LeaveGroupResponse?> HandleAsync(RequestContext context, LeaveGroupRequest request)
     {
         var left = _groups.LeaveGroup(request.GroupId, [new LeavingMember(request.MemberId, null)]);
-        return new(new LeaveGroupResponse { ErrorCode = (short)left[0].Error });
+        return new(new LeaveGroupResponse { ErrorCode = left[0].Error });
     }
 }

@@ -17,15 +17,9 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class SyncGroupApi(BrokerState broker) : ApiHandler<SyncGroupRequest, SyncGroupResponse>
+internal sealed class SyncGroupApi(BrokerState broker) : ApiHandler<SyncGroupRequest, SyncGroupResponse>(ApiMessageCatalog.SyncGroup, 0, 3)
 {
     private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
-
-    public override short ApiKey => ApiMessageCatalog.SyncGroup;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 3;
 
     protected override async ValueTask<SyncGroupResponse?> HandleAsync(RequestContext context, SyncGroupRequest request)
     {
@@ -39,6 +33,6 @@ internal sealed class SyncGroupApi(BrokerState broker) : ApiHandler<SyncGroupReq
                 [.. request.Assignments.Select(assignment => new MemberAssignment(assignment.MemberId, assignment.Assignment))]))
             .WaitAsync(context.Aborted);
 
-        return new SyncGroupResponse { ErrorCode = (short)outcome.Error, Assignment = outcome.Assignment };
+        return new SyncGroupResponse { ErrorCode = outcome.Error, Assignment = outcome.Assignment };
     }
 }

@@ -16,18 +16,12 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class DescribeGroupsApi(BrokerState broker) : ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse>
+internal sealed class DescribeGroupsApi(BrokerState broker) : ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse>(ApiMessageCatalog.DescribeGroups, 0, 5)
 {
     /// <summary>Kafka's AclOperation bits for the operations a group supports: READ (3), DELETE (6), DESCRIBE (8).</summary>
     private const int AllGroupOperations = (1 << 3) | (1 << 6) | (1 << 8);
 
     private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
-
-    public override short ApiKey => ApiMessageCatalog.DescribeGroups;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 5;
 
     protected override ValueTask<DescribeGroupsResponse?> HandleAsync(RequestContext context, DescribeGroupsRequest request)
     {
@@ -37,7 +31,7 @@ internal sealed class DescribeGroupsApi(BrokerState broker) : ApiHandler<Describ
             var group = _groups.DescribeGroup(groupId);
             var described = new DescribeGroupsResponse.DescribedGroup
             {
-                ErrorCode = ErrorCode.None,
+                ErrorCode = KafkaErrorCode.None,
                 GroupId = group.GroupId,
                 GroupState = group.State,
                 ProtocolType = group.ProtocolType,

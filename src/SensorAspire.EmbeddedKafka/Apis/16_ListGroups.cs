@@ -13,19 +13,13 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class ListGroupsApi(BrokerState broker) : ApiHandler<ListGroupsRequest, ListGroupsResponse>
+internal sealed class ListGroupsApi(BrokerState broker) : ApiHandler<ListGroupsRequest, ListGroupsResponse>(ApiMessageCatalog.ListGroups, 0, 5)
 {
     private readonly GroupCoordinator _groups = broker.GetComponent(GroupCoordinator.Create);
 
-    public override short ApiKey => ApiMessageCatalog.ListGroups;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 5;
-
     protected override ValueTask<ListGroupsResponse?> HandleAsync(RequestContext context, ListGroupsRequest request)
     {
-        var response = new ListGroupsResponse { ErrorCode = ErrorCode.None };
+        var response = new ListGroupsResponse { ErrorCode = KafkaErrorCode.None };
         foreach (var group in _groups.ListGroups(request.StatesFilter, request.TypesFilter))
         {
             response.Groups.Add(new ListGroupsResponse.ListedGroup

@@ -13,18 +13,12 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class ApiVersionsApi(BrokerState broker) : ApiHandler<ApiVersionsRequest, ApiVersionsResponse>
+internal sealed class ApiVersionsApi(BrokerState broker) : ApiHandler<ApiVersionsRequest, ApiVersionsResponse>(ApiMessageCatalog.ApiVersions, 0, 3)
 {
-    public override short ApiKey => ApiMessageCatalog.ApiVersions;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 3;
-
     protected override ValueTask<ApiVersionsResponse?> HandleAsync(RequestContext context, ApiVersionsRequest request) =>
-        new(Build(broker, ErrorCode.None));
+        new(Build(broker, KafkaErrorCode.None));
 
-    public static ApiVersionsResponse Build(BrokerState broker, short errorCode)
+    public static ApiVersionsResponse Build(BrokerState broker, KafkaErrorCode errorCode)
     {
         var response = new ApiVersionsResponse { ErrorCode = errorCode };
         foreach (var handler in broker.Apis.Handlers)

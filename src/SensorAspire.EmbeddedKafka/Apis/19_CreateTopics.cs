@@ -21,14 +21,8 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class CreateTopicsApi(BrokerState broker) : ApiHandler<CreateTopicsRequest, CreateTopicsResponse>
+internal sealed class CreateTopicsApi(BrokerState broker) : ApiHandler<CreateTopicsRequest, CreateTopicsResponse>(ApiMessageCatalog.CreateTopics, 0, 4)
 {
-    public override short ApiKey => ApiMessageCatalog.CreateTopics;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 4;
-
     protected override ValueTask<CreateTopicsResponse?> HandleAsync(RequestContext context, CreateTopicsRequest request)
     {
         var response = new CreateTopicsResponse();
@@ -39,18 +33,18 @@ internal sealed class CreateTopicsApi(BrokerState broker) : ApiHandler<CreateTop
             {
                 Name = creatable.Name,
                 ErrorCode = error,
-                ErrorMessage = error == ErrorCode.None ? null : Describe(error, creatable),
+                ErrorMessage = error == KafkaErrorCode.None ? null : Describe(error, creatable),
             });
         }
 
         return new(response);
     }
 
-    private short Create(CreateTopicsRequest.CreatableTopic creatable, bool validateOnly)
+    private KafkaErrorCode Create(CreateTopicsRequest.CreatableTopic creatable, bool validateOnly)
     {
         if (creatable.ReplicationFactor is 0 or < -1)
         {
-            return ErrorCode.InvalidReplicationFactor;
+            return KafkaErrorCode.InvalidReplicationFactor;
         }
 
         var partitions = creatable.Assignments.Count > 0 ? creatable.Assignments.Count
@@ -68,19 +62,19 @@ internal sealed class CreateTopicsApi(BrokerState broker) : ApiHandler<CreateTop
         if (partitions > broker.Options.MaxPartitionsPerTopic)
         {
             // Every partition costs a log up front: a hostile count must not be able to allocate gigabytes.
-            return ErrorCode.InvalidPartitions;
+            return KafkaErrorCode.InvalidPartitions;
         }
 
         return broker.Topics.TryCreate(creatable.Name, partitions, configs, validateOnly, out _);
     }
 
-    private string Describe(short error, CreateTopicsRequest.CreatableTopic creatable) => error switch
+    private string Describe(KafkaErrorCode error, CreateTopicsRequest.CreatableTopic creatable) => error switch
     {
-        ErrorCode.TopicAlreadyExists => $"Topic '{creatable.Name}' already exists.",
-        ErrorCode.InvalidTopicException => $"Topic name '{creatable.Name}' is illegal: use 1-249 of [a-zA-Z0-9._-].",
-        ErrorCode.InvalidPartitions => $"Number of partitions must be -1 or 1..{broker.Options.MaxPartitionsPerTopic} (MaxPartitionsPerTopic), got {Math.Max(creatable.NumPartitions, creatable.Assignments.Count)}.",
-        ErrorCode.InvalidConfig => "Invalid value for segment.bytes, retention.bytes, retention.ms, delete.retention.ms or cleanup.policy.",
-        ErrorCode.InvalidReplicationFactor => $"Replication factor must be positive or -1, got {creatable.ReplicationFactor}.",
-        _ => $"Error {error}.",
+        KafkaErrorCode.TopicAlreadyExists => $"Topic '{creatable.Name}' already exists.",
+        KafkaErrorCode.InvalidTopicException => $"Topic name '{creatable.Name}' is illegal: use 1-249 of [a-zA-Z0-9._-].",
+        KafkaErrorCode.InvalidPartitions => $"Number of partitions must be -1 or 1..{broker.Options.MaxPartitionsPerTopic} (MaxPartitionsPerTopic), got {Math.Max(creatable.NumPartitions, creatable.Assignments.Count)}.",
+        KafkaErrorCode.InvalidConfig => "Invalid value for segment.bytes, retention.bytes, retention.ms, delete.retention.ms or cleanup.policy.",
+        KafkaErrorCode.InvalidReplicationFactor => $"Replication factor must be positive or -1, got {creatable.ReplicationFactor}.",
+        _ => $"Error {(short)error}.",
     };
 }

@@ -13,14 +13,8 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class DeleteTopicsApi(BrokerState broker) : ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse>
+internal sealed class DeleteTopicsApi(BrokerState broker) : ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse>(ApiMessageCatalog.DeleteTopics, 0, 4)
 {
-    public override short ApiKey => ApiMessageCatalog.DeleteTopics;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 4;
-
     protected override ValueTask<DeleteTopicsResponse?> HandleAsync(RequestContext context, DeleteTopicsRequest request)
     {
         var response = new DeleteTopicsResponse();
@@ -29,7 +23,7 @@ internal sealed class DeleteTopicsApi(BrokerState broker) : ApiHandler<DeleteTop
             response.Responses.Add(new DeleteTopicsResponse.DeletableTopicResult
             {
                 Name = name,
-                ErrorCode = broker.Topics.TryDelete(name, out _) ? ErrorCode.None : ErrorCode.UnknownTopicOrPartition,
+                ErrorCode = broker.Topics.TryDelete(name, out _) ? KafkaErrorCode.None : KafkaErrorCode.UnknownTopicOrPartition,
             });
         }
 

@@ -12,19 +12,13 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class InitProducerIdApi(BrokerState broker) : ApiHandler<InitProducerIdRequest, InitProducerIdResponse>
+internal sealed class InitProducerIdApi(BrokerState broker) : ApiHandler<InitProducerIdRequest, InitProducerIdResponse>(ApiMessageCatalog.InitProducerId, 0, 4)
 {
-    public override short ApiKey => ApiMessageCatalog.InitProducerId;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 4;
-
     protected override ValueTask<InitProducerIdResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request)
     {
         if (request.TransactionalId is not null)
         {
-            return new(new InitProducerIdResponse { ErrorCode = ErrorCode.TransactionalIdAuthorizationFailed, ProducerId = -1, ProducerEpoch = -1 });
+            return new(new InitProducerIdResponse { ErrorCode = KafkaErrorCode.TransactionalIdAuthorizationFailed, ProducerId = -1, ProducerEpoch = -1 });
         }
 
         var bump = request.ProducerId >= 0 && request.ProducerEpoch >= 0 && request.ProducerEpoch < short.MaxValue;

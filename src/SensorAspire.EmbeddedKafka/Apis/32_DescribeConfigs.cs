@@ -14,19 +14,13 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-internal sealed class DescribeConfigsApi(BrokerState broker) : ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse>
+internal sealed class DescribeConfigsApi(BrokerState broker) : ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse>(ApiMessageCatalog.DescribeConfigs, 0, 1)
 {
     private const sbyte TopicResource = 2;
     private const sbyte BrokerResource = 4;
     private const sbyte DynamicTopicConfig = 1;
     private const sbyte StaticBrokerConfig = 4;
     private const sbyte DefaultConfig = 5;
-
-    public override short ApiKey => ApiMessageCatalog.DescribeConfigs;
-
-    public override short MinVersion => 0;
-
-    public override short MaxVersion => 1;
 
     protected override ValueTask<DescribeConfigsResponse?> HandleAsync(RequestContext context, DescribeConfigsRequest request)
     {
@@ -43,7 +37,7 @@ internal sealed class DescribeConfigsApi(BrokerState broker) : ApiHandler<Descri
             };
             if (entries is null)
             {
-                result.ErrorCode = resource.ResourceType == TopicResource ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidRequest;
+                result.ErrorCode = resource.ResourceType == TopicResource ? KafkaErrorCode.UnknownTopicOrPartition : KafkaErrorCode.InvalidRequest;
                 result.ErrorMessage = $"Cannot describe {resource.ResourceName} (resource type {resource.ResourceType}).";
                 continue;
             }

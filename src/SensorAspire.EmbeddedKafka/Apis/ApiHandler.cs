@@ -3,18 +3,20 @@ using SensorAspire.EmbeddedKafka.Protocol;
 namespace SensorAspire.EmbeddedKafka.Apis;
 
 /// <summary>
-/// Base for a handler of one API: decodes the generated request type for the negotiated version, and the connection
-/// encodes the response for the same version. Handlers work on messages and never touch bytes.
+/// A handler that works on messages and never touches bytes: it declares its API key and supported version range in its
+/// class line (kfake's <c>regKey</c>), which is what ApiVersions advertises through <see cref="ApiRegistry"/>; it gets
+/// the generated request type decoded for the negotiated version, and the connection encodes its response for the
+/// same version.
 /// </summary>
-internal abstract class ApiHandler<TRequest, TResponse> : IApiHandler
+internal abstract class ApiHandler<TRequest, TResponse>(short apiKey, short minVersion, short maxVersion) : IApiHandler
     where TRequest : IKafkaMessage, new()
     where TResponse : class, IKafkaMessage
 {
-    public abstract short ApiKey { get; }
+    public short ApiKey { get; } = apiKey;
 
-    public abstract short MinVersion { get; }
+    public short MinVersion { get; } = minVersion;
 
-    public abstract short MaxVersion { get; }
+    public short MaxVersion { get; } = maxVersion;
 
     public ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, KafkaReader body)
     {

@@ -11,8 +11,8 @@ namespace SensorAspire.EmbeddedKafka.Apis;
 /// How to add an API:
 ///   1. Add <c>Apis/NN_Name.cs</c> (NN = the API key, two digits) with the kfake-style header comment (versions,
 ///      behaviour, not implemented) and one <c>internal sealed class NameApi(BrokerState broker) :
-///      ApiHandler&lt;NameRequest, NameResponse&gt;</c> declaring ApiKey, MinVersion and MaxVersion. Use the version range
-///      of the guide's section 1 table. Nothing else needs registering.
+///      ApiHandler&lt;NameRequest, NameResponse&gt;(ApiMessageCatalog.Name, min, max)</c>: the key and supported version
+///      range in that one line (the guide's section 1 table). Nothing else needs registering.
 ///   2. Broker state: <c>broker.Topics</c> (Find/TryGet a topic, <c>topic.PartitionCount</c>, <c>topic.Partition(i)</c>,
 ///      the <c>TopicDeleted</c> event), <c>broker.Options</c>, <c>BrokerState.NodeId</c>, <c>broker.AdvertisedHost</c>,
 ///      <c>broker.Port</c>. State shared by several APIs (a group coordinator) lives in one object obtained with

@@ -2,7 +2,7 @@ using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
-/// <summary>One Kafka API. The registry discovers every implementation; see <see cref="ApiRegistry"/>.</summary>
+/// <summary>One Kafka API as the connection sees it; implemented once, by <see cref="ApiHandler{TRequest, TResponse}"/>.</summary>
 internal interface IApiHandler
 {
     short ApiKey { get; }

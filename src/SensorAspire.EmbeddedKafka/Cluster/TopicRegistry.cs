@@ -79,35 +79,35 @@ internal sealed class TopicRegistry
     }
 
     /// <summary>Creates a topic synchronously (clients produce right after CreateTopics returns).</summary>
-    public short TryCreate(string name, int partitions, IReadOnlyDictionary<string, string>? configs, bool validateOnly, out Topic? topic)
+    public KafkaErrorCode TryCreate(string name, int partitions, IReadOnlyDictionary<string, string>? configs, bool validateOnly, out Topic? topic)
     {
         topic = null;
         if (!IsValidName(name))
         {
-            return ErrorCode.InvalidTopicException;
+            return KafkaErrorCode.InvalidTopicException;
         }
 
         if (partitions <= 0)
         {
-            return ErrorCode.InvalidPartitions;
+            return KafkaErrorCode.InvalidPartitions;
         }
 
         lock (_gate)
         {
             if (_byName.TryGetValue(name, out topic))
             {
-                return ErrorCode.TopicAlreadyExists;
+                return KafkaErrorCode.TopicAlreadyExists;
             }
 
             configs ??= new Dictionary<string, string>();
             if (LogConfig.TryCreate(configs, _options, out _) is not { } logConfig)
             {
-                return ErrorCode.InvalidConfig;
+                return KafkaErrorCode.InvalidConfig;
             }
 
             if (validateOnly)
             {
-                return ErrorCode.None;
+                return KafkaErrorCode.None;
             }
 
             var id = Guid.NewGuid();
@@ -124,12 +124,12 @@ internal sealed class TopicRegistry
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 topic = null;
-                return ErrorCode.KafkaStorageError;
+                return KafkaErrorCode.KafkaStorageError;
             }
 
             _byId[topic.Id] = topic;
             _byName[name] = topic;
-            return ErrorCode.None;
+            return KafkaErrorCode.None;
         }
     }
 

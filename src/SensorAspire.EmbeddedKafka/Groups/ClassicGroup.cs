@@ -1,3 +1,4 @@
+using SensorAspire.EmbeddedKafka.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace SensorAspire.EmbeddedKafka.Groups;
@@ -72,12 +73,12 @@ internal sealed partial class ClassicGroup : IDisposable
             var now = Now();
             if (State == ClassicGroupState.Dead)
             {
-                return Answer(JoinGroupOutcome.Failed(GroupErrorCode.CoordinatorNotAvailable, join.MemberId));
+                return Answer(JoinGroupOutcome.Failed(KafkaErrorCode.CoordinatorNotAvailable, join.MemberId));
             }
 
             if (!SupportsProtocols(join))
             {
-                return Answer(JoinGroupOutcome.Failed(GroupErrorCode.InconsistentGroupProtocol, join.MemberId));
+                return Answer(JoinGroupOutcome.Failed(KafkaErrorCode.InconsistentGroupProtocol, join.MemberId));
             }
 
             if (join.MemberId.Length == 0)
@@ -92,7 +93,7 @@ internal sealed partial class ClassicGroup : IDisposable
 
             if (!_members.TryGetValue(join.MemberId, out var member))
             {
-                return Answer(JoinGroupOutcome.Failed(GroupErrorCode.UnknownMemberId, join.MemberId));
+                return Answer(JoinGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId, join.MemberId));
             }
 
             return State switch
@@ -109,7 +110,7 @@ internal sealed partial class ClassicGroup : IDisposable
                     Answer(CurrentJoinOutcome(member)),
                 ClassicGroupState.Stable => UpdateMemberAndRebalance(member, join, now),
 
-                _ => Answer(JoinGroupOutcome.Failed(GroupErrorCode.UnknownMemberId, join.MemberId)),
+                _ => Answer(JoinGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId, join.MemberId)),
             };
         }
     }
@@ -121,34 +122,34 @@ internal sealed partial class ClassicGroup : IDisposable
             var now = Now();
             if (State == ClassicGroupState.Dead)
             {
-                return Answer(SyncGroupOutcome.Failed(GroupErrorCode.CoordinatorNotAvailable));
+                return Answer(SyncGroupOutcome.Failed(KafkaErrorCode.CoordinatorNotAvailable));
             }
 
             if (!_members.TryGetValue(sync.MemberId, out var member))
             {
-                return Answer(SyncGroupOutcome.Failed(GroupErrorCode.UnknownMemberId));
+                return Answer(SyncGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId));
             }
 
             if (sync.GenerationId != GenerationId)
             {
-                return Answer(SyncGroupOutcome.Failed(GroupErrorCode.IllegalGeneration));
+                return Answer(SyncGroupOutcome.Failed(KafkaErrorCode.IllegalGeneration));
             }
 
             // SyncGroup v5+ names the protocol; it must be the one this generation chose.
             if ((sync.ProtocolType is not null && sync.ProtocolType != ProtocolType)
                 || (sync.ProtocolName is not null && sync.ProtocolName != ProtocolName))
             {
-                return Answer(SyncGroupOutcome.Failed(GroupErrorCode.InconsistentGroupProtocol));
+                return Answer(SyncGroupOutcome.Failed(KafkaErrorCode.InconsistentGroupProtocol));
             }
 
             switch (State)
             {
                 case ClassicGroupState.PreparingRebalance:
-                    return Answer(SyncGroupOutcome.Failed(GroupErrorCode.RebalanceInProgress));
+                    return Answer(SyncGroupOutcome.Failed(KafkaErrorCode.RebalanceInProgress));
 
                 case ClassicGroupState.CompletingRebalance:
                     // A repeated SyncGroup from the same member replaces the earlier one.
-                    member.CompleteSync(SyncGroupOutcome.Failed(GroupErrorCode.RebalanceInProgress));
+                    member.CompleteSync(SyncGroupOutcome.Failed(KafkaErrorCode.RebalanceInProgress));
                     var waiter = NewWaiter<SyncGroupOutcome>();
                     member.SyncWaiter = waiter;
                     _pendingSync.Remove(member.MemberId);
@@ -164,36 +165,36 @@ internal sealed partial class ClassicGroup : IDisposable
                     _pendingSync.Remove(member.MemberId);
                     member.SessionDeadline = now + member.SessionTimeout;
                     Reschedule(now);
-                    return Answer(new SyncGroupOutcome(GroupErrorCode.None, ProtocolType, ProtocolName, member.Assignment));
+                    return Answer(new SyncGroupOutcome(KafkaErrorCode.None, ProtocolType, ProtocolName, member.Assignment));
 
                 default:
-                    return Answer(SyncGroupOutcome.Failed(GroupErrorCode.UnknownMemberId));
+                    return Answer(SyncGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId));
             }
         }
     }
 
     /// <summary>Heartbeat: keeps the member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.</summary>
-    public GroupErrorCode Heartbeat(string memberId, int generationId)
+    public KafkaErrorCode Heartbeat(string memberId, int generationId)
     {
         lock (_lock)
         {
             if (State == ClassicGroupState.Dead)
             {
-                return GroupErrorCode.CoordinatorNotAvailable;
+                return KafkaErrorCode.CoordinatorNotAvailable;
             }
 
             if (!_members.TryGetValue(memberId, out var member))
             {
-                return GroupErrorCode.UnknownMemberId;
+                return KafkaErrorCode.UnknownMemberId;
             }
 
             if (generationId != GenerationId)
             {
-                return GroupErrorCode.IllegalGeneration;
+                return KafkaErrorCode.IllegalGeneration;
             }
 
             member.SessionDeadline = Now() + member.SessionTimeout;
-            return State == ClassicGroupState.PreparingRebalance ? GroupErrorCode.RebalanceInProgress : GroupErrorCode.None;
+            return State == ClassicGroupState.PreparingRebalance ? KafkaErrorCode.RebalanceInProgress : KafkaErrorCode.None;
         }
     }
 
@@ -205,7 +206,7 @@ internal sealed partial class ClassicGroup : IDisposable
             var results = new List<LeftMember>(leaving.Count);
             foreach (var (memberId, instanceId) in leaving)
             {
-                var error = GroupErrorCode.None;
+                var error = KafkaErrorCode.None;
                 if (_pendingMembers.Remove(memberId))
                 {
                     TryCompleteJoin(now);
@@ -217,7 +218,7 @@ internal sealed partial class ClassicGroup : IDisposable
                 }
                 else
                 {
-                    error = GroupErrorCode.UnknownMemberId;
+                    error = KafkaErrorCode.UnknownMemberId;
                 }
 
                 results.Add(new LeftMember(memberId, instanceId, error));
@@ -232,22 +233,22 @@ internal sealed partial class ClassicGroup : IDisposable
     /// Validates an OffsetCommit against the group's state and stores the offsets under the group's lock, so a
     /// commit never interleaves with a generation change. Returns one error per partition, in request order.
     /// </summary>
-    public IReadOnlyList<GroupErrorCode> CommitOffsets(
+    public IReadOnlyList<KafkaErrorCode> CommitOffsets(
         OffsetCommitCommand commit, ICommittedOffsetStore store, Func<string, int, bool> partitionExists)
     {
         lock (_lock)
         {
             var now = Now();
             var error = ValidateCommit(commit, now);
-            var results = new GroupErrorCode[commit.Partitions.Count];
+            var results = new KafkaErrorCode[commit.Partitions.Count];
             for (var i = 0; i < results.Length; i++)
             {
                 var partition = commit.Partitions[i];
-                results[i] = error != GroupErrorCode.None ? error
-                    : partition.Metadata?.Length > MaxOffsetMetadataLength ? GroupErrorCode.OffsetMetadataTooLarge
-                    : !partitionExists(partition.Topic, partition.Partition) ? GroupErrorCode.UnknownTopicOrPartition
-                    : GroupErrorCode.None;
-                if (results[i] == GroupErrorCode.None)
+                results[i] = error != KafkaErrorCode.None ? error
+                    : partition.Metadata?.Length > MaxOffsetMetadataLength ? KafkaErrorCode.OffsetMetadataTooLarge
+                    : !partitionExists(partition.Topic, partition.Partition) ? KafkaErrorCode.UnknownTopicOrPartition
+                    : KafkaErrorCode.None;
+                if (results[i] == KafkaErrorCode.None)
                 {
                     store.Commit(
                         GroupId,
@@ -300,8 +301,8 @@ internal sealed partial class ClassicGroup : IDisposable
             _timer.Dispose();
             foreach (var member in _members.Values)
             {
-                member.CompleteJoin(JoinGroupOutcome.Failed(GroupErrorCode.CoordinatorNotAvailable, member.MemberId));
-                member.CompleteSync(SyncGroupOutcome.Failed(GroupErrorCode.CoordinatorNotAvailable));
+                member.CompleteJoin(JoinGroupOutcome.Failed(KafkaErrorCode.CoordinatorNotAvailable, member.MemberId));
+                member.CompleteSync(SyncGroupOutcome.Failed(KafkaErrorCode.CoordinatorNotAvailable));
             }
         }
     }
@@ -315,7 +316,7 @@ internal sealed partial class ClassicGroup : IDisposable
             // KIP-394: hand out the id first, so a client that retries a lost JoinGroup cannot leave ghost members.
             _pendingMembers[memberId] = now + join.SessionTimeout;
             Reschedule(now);
-            return Answer(JoinGroupOutcome.Failed(GroupErrorCode.MemberIdRequired, memberId));
+            return Answer(JoinGroupOutcome.Failed(KafkaErrorCode.MemberIdRequired, memberId));
         }
 
         return AddMemberAndRebalance(memberId, join, now);
@@ -343,7 +344,7 @@ internal sealed partial class ClassicGroup : IDisposable
     private Task<JoinGroupOutcome> ParkJoin(GroupMember member, TimeSpan now)
     {
         // A second JoinGroup from the same member (e.g. on a new connection) replaces the first one.
-        member.CompleteJoin(JoinGroupOutcome.Failed(GroupErrorCode.RebalanceInProgress, member.MemberId));
+        member.CompleteJoin(JoinGroupOutcome.Failed(KafkaErrorCode.RebalanceInProgress, member.MemberId));
         var waiter = NewWaiter<JoinGroupOutcome>();
         member.JoinWaiter = waiter;
         if (State is ClassicGroupState.Empty or ClassicGroupState.Stable or ClassicGroupState.CompletingRebalance)
@@ -364,7 +365,7 @@ internal sealed partial class ClassicGroup : IDisposable
             foreach (var member in _members.Values)
             {
                 member.Assignment = [];
-                member.CompleteSync(SyncGroupOutcome.Failed(GroupErrorCode.RebalanceInProgress));
+                member.CompleteSync(SyncGroupOutcome.Failed(KafkaErrorCode.RebalanceInProgress));
             }
         }
 
@@ -431,7 +432,7 @@ internal sealed partial class ClassicGroup : IDisposable
             if (member.IsAwaitingSync)
             {
                 member.SessionDeadline = now + member.SessionTimeout;
-                member.CompleteSync(new SyncGroupOutcome(GroupErrorCode.None, ProtocolType, ProtocolName, member.Assignment));
+                member.CompleteSync(new SyncGroupOutcome(KafkaErrorCode.None, ProtocolType, ProtocolName, member.Assignment));
             }
         }
     }
@@ -475,7 +476,7 @@ internal sealed partial class ClassicGroup : IDisposable
     }
 
     private JoinGroupOutcome CurrentJoinOutcome(GroupMember member) => new(
-        GroupErrorCode.None,
+        KafkaErrorCode.None,
         GenerationId,
         ProtocolType,
         ProtocolName,
@@ -486,37 +487,37 @@ internal sealed partial class ClassicGroup : IDisposable
                 new JoinedMember(other.MemberId, other.GroupInstanceId, other.MetadataFor(ProtocolName!)))]
             : []);
 
-    private GroupErrorCode ValidateCommit(OffsetCommitCommand commit, TimeSpan now)
+    private KafkaErrorCode ValidateCommit(OffsetCommitCommand commit, TimeSpan now)
     {
         if (State == ClassicGroupState.Dead)
         {
-            return GroupErrorCode.CoordinatorNotAvailable;
+            return KafkaErrorCode.CoordinatorNotAvailable;
         }
 
         // A group that only stores offsets (no group management) commits with generation -1.
         if (commit.GenerationId < 0 && State == ClassicGroupState.Empty)
         {
-            return GroupErrorCode.None;
+            return KafkaErrorCode.None;
         }
 
         if (!_members.TryGetValue(commit.MemberId, out var member))
         {
-            return GroupErrorCode.UnknownMemberId;
+            return KafkaErrorCode.UnknownMemberId;
         }
 
         if (commit.GenerationId != GenerationId)
         {
-            return GroupErrorCode.IllegalGeneration;
+            return KafkaErrorCode.IllegalGeneration;
         }
 
         // Allowed while PreparingRebalance (the generation has not moved yet), so members can commit before rejoining.
         if (State == ClassicGroupState.CompletingRebalance)
         {
-            return GroupErrorCode.RebalanceInProgress;
+            return KafkaErrorCode.RebalanceInProgress;
         }
 
         member.SessionDeadline = now + member.SessionTimeout;
-        return GroupErrorCode.None;
+        return KafkaErrorCode.None;
     }
 
     private void RemoveMembersAndUpdateGroup(IReadOnlyList<GroupMember> members, TimeSpan now)
@@ -536,8 +537,8 @@ internal sealed partial class ClassicGroup : IDisposable
 
     private void RemoveMember(GroupMember member)
     {
-        member.CompleteJoin(JoinGroupOutcome.Failed(GroupErrorCode.UnknownMemberId, member.MemberId));
-        member.CompleteSync(SyncGroupOutcome.Failed(GroupErrorCode.UnknownMemberId));
+        member.CompleteJoin(JoinGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId, member.MemberId));
+        member.CompleteSync(SyncGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId));
         _members.Remove(member.MemberId);
         _pendingSync.Remove(member.MemberId);
         if (LeaderId == member.MemberId)

@@ -1,3 +1,4 @@
+using SensorAspire.EmbeddedKafka.Protocol;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -75,17 +76,17 @@ internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
     {
         if (join.GroupId.Length == 0)
         {
-            return Task.FromResult(JoinGroupOutcome.Failed(GroupErrorCode.InvalidGroupId, join.MemberId));
+            return Task.FromResult(JoinGroupOutcome.Failed(KafkaErrorCode.InvalidGroupId, join.MemberId));
         }
 
         if (join.GroupInstanceId is not null)
         {
-            return Task.FromResult(JoinGroupOutcome.Failed(GroupErrorCode.UnsupportedVersion, join.MemberId));
+            return Task.FromResult(JoinGroupOutcome.Failed(KafkaErrorCode.UnsupportedVersion, join.MemberId));
         }
 
         if (join.SessionTimeout < _minSessionTimeout || join.SessionTimeout > MaxSessionTimeout)
         {
-            return Task.FromResult(JoinGroupOutcome.Failed(GroupErrorCode.InvalidSessionTimeout, join.MemberId));
+            return Task.FromResult(JoinGroupOutcome.Failed(KafkaErrorCode.InvalidSessionTimeout, join.MemberId));
         }
 
         // Only a member without an id may create the group; a known id for a group we never saw is stale.
@@ -96,31 +97,31 @@ internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
 
         return _groups.TryGetValue(join.GroupId, out var group)
             ? group.Join(join)
-            : Task.FromResult(JoinGroupOutcome.Failed(GroupErrorCode.UnknownMemberId, join.MemberId));
+            : Task.FromResult(JoinGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId, join.MemberId));
     }
 
     public Task<SyncGroupOutcome> SyncGroupAsync(SyncGroupCommand sync)
     {
         if (sync.GroupId.Length == 0)
         {
-            return Task.FromResult(SyncGroupOutcome.Failed(GroupErrorCode.InvalidGroupId));
+            return Task.FromResult(SyncGroupOutcome.Failed(KafkaErrorCode.InvalidGroupId));
         }
 
         return _groups.TryGetValue(sync.GroupId, out var group)
             ? group.Sync(sync)
-            : Task.FromResult(SyncGroupOutcome.Failed(GroupErrorCode.UnknownMemberId));
+            : Task.FromResult(SyncGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId));
     }
 
-    public GroupErrorCode Heartbeat(string groupId, string memberId, int generationId)
+    public KafkaErrorCode Heartbeat(string groupId, string memberId, int generationId)
     {
         if (groupId.Length == 0)
         {
-            return GroupErrorCode.InvalidGroupId;
+            return KafkaErrorCode.InvalidGroupId;
         }
 
         return _groups.TryGetValue(groupId, out var group)
             ? group.Heartbeat(memberId, generationId)
-            : GroupErrorCode.UnknownMemberId;
+            : KafkaErrorCode.UnknownMemberId;
     }
 
     /// <summary>Removes members; one result per leaving member, in request order.</summary>
@@ -128,20 +129,20 @@ internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
     {
         if (groupId.Length == 0)
         {
-            return [.. leaving.Select(member => new LeftMember(member.MemberId, member.GroupInstanceId, GroupErrorCode.InvalidGroupId))];
+            return [.. leaving.Select(member => new LeftMember(member.MemberId, member.GroupInstanceId, KafkaErrorCode.InvalidGroupId))];
         }
 
         return _groups.TryGetValue(groupId, out var group)
             ? group.Leave(leaving)
-            : [.. leaving.Select(member => new LeftMember(member.MemberId, member.GroupInstanceId, GroupErrorCode.UnknownMemberId))];
+            : [.. leaving.Select(member => new LeftMember(member.MemberId, member.GroupInstanceId, KafkaErrorCode.UnknownMemberId))];
     }
 
     /// <summary>Stores offsets; one error per partition, in request order.</summary>
-    public IReadOnlyList<GroupErrorCode> CommitOffsets(OffsetCommitCommand commit)
+    public IReadOnlyList<KafkaErrorCode> CommitOffsets(OffsetCommitCommand commit)
     {
         if (commit.GroupId.Length == 0)
         {
-            return [.. commit.Partitions.Select(_ => GroupErrorCode.InvalidGroupId)];
+            return [.. commit.Partitions.Select(_ => KafkaErrorCode.InvalidGroupId)];
         }
 
         ClassicGroup? group;
@@ -152,7 +153,7 @@ internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
         }
         else if (!_groups.TryGetValue(commit.GroupId, out group))
         {
-            return [.. commit.Partitions.Select(_ => GroupErrorCode.IllegalGeneration)];
+            return [.. commit.Partitions.Select(_ => KafkaErrorCode.IllegalGeneration)];
         }
 
         return group.CommitOffsets(commit, Offsets, _partitionExists);

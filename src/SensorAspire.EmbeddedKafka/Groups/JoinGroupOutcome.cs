@@ -1,8 +1,10 @@
+using SensorAspire.EmbeddedKafka.Protocol;
+
 namespace SensorAspire.EmbeddedKafka.Groups;
 
 /// <summary>The answer to a JoinGroup; <see cref="Members"/> is filled for the leader only.</summary>
 internal sealed record JoinGroupOutcome(
-    GroupErrorCode Error,
+    KafkaErrorCode Error,
     int GenerationId,
     string? ProtocolType,
     string? ProtocolName,
@@ -10,7 +12,7 @@ internal sealed record JoinGroupOutcome(
     string MemberId,
     IReadOnlyList<JoinedMember> Members)
 {
-    public static JoinGroupOutcome Failed(GroupErrorCode error, string memberId) =>
+    public static JoinGroupOutcome Failed(KafkaErrorCode error, string memberId) =>
         new(error, -1, null, null, "", memberId, []);
 }
 

@@ -1,7 +1,9 @@
+using SensorAspire.EmbeddedKafka.Protocol;
+
 namespace SensorAspire.EmbeddedKafka.Groups;
 
 /// <summary>The answer to a SyncGroup: this member's assignment, empty (never null) when it has none.</summary>
-internal sealed record SyncGroupOutcome(GroupErrorCode Error, string? ProtocolType, string? ProtocolName, byte[] Assignment)
+internal sealed record SyncGroupOutcome(KafkaErrorCode Error, string? ProtocolType, string? ProtocolName, byte[] Assignment)
 {
-    public static SyncGroupOutcome Failed(GroupErrorCode error) => new(error, null, null, []);
+    public static SyncGroupOutcome Failed(KafkaErrorCode error) => new(error, null, null, []);
 }

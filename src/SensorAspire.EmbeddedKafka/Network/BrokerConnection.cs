@@ -181,7 +181,7 @@ internal sealed partial class BrokerConnection(Socket socket, BrokerState broker
             }
 
             // KIP-511: answer a too-new ApiVersions in the v0 format with UNSUPPORTED_VERSION and the full list.
-            WriteResponse(output, header.CorrelationId, apiKey, 0, ApiVersionsApi.Build(broker, ErrorCode.UnsupportedVersion));
+            WriteResponse(output, header.CorrelationId, apiKey, 0, ApiVersionsApi.Build(broker, KafkaErrorCode.UnsupportedVersion));
             return;
         }
 

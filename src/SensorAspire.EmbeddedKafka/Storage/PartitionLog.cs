@@ -188,11 +188,11 @@ internal sealed class PartitionLog
     }
 
     /// <summary>Validates and stores every batch in <paramref name="records"/>; returns the error and the first base offset.</summary>
-    public (short Error, long BaseOffset) Append(ReadOnlySpan<byte> records)
+    public (KafkaErrorCode Error, long BaseOffset) Append(ReadOnlySpan<byte> records)
     {
         if (records.IsEmpty)
         {
-            return (ErrorCode.InvalidRecord, -1);
+            return (KafkaErrorCode.InvalidRecord, -1);
         }
 
         long firstBase = -1;
@@ -204,13 +204,13 @@ internal sealed class PartitionLog
         {
             if (_closed)
             {
-                return (ErrorCode.UnknownTopicOrPartition, -1);
+                return (KafkaErrorCode.UnknownTopicOrPartition, -1);
             }
 
             while (!records.IsEmpty)
             {
                 var error = RecordBatch.TryParse(records, out var batch);
-                if (error != ErrorCode.None)
+                if (error != KafkaErrorCode.None)
                 {
                     return (error, -1);
                 }
@@ -218,7 +218,7 @@ internal sealed class PartitionLog
                 var bytes = records[..batch.TotalSize];
                 records = records[batch.TotalSize..];
                 var (sequenceError, duplicateOffset) = CheckSequence(batch);
-                if (sequenceError != ErrorCode.None)
+                if (sequenceError != KafkaErrorCode.None)
                 {
                     return (sequenceError, -1);
                 }
@@ -248,7 +248,7 @@ internal sealed class PartitionLog
                 catch (IOException)
                 {
                     // Disk full or gone: nothing was indexed, the producer retries (Kafka answers the same error).
-                    return (ErrorCode.KafkaStorageError, -1);
+                    return (KafkaErrorCode.KafkaStorageError, -1);
                 }
 
                 _size += bytes.Length;
@@ -299,7 +299,7 @@ internal sealed class PartitionLog
             }
         }
 
-        return (ErrorCode.None, firstBase);
+        return (KafkaErrorCode.None, firstBase);
     }
 
     /// <summary>
@@ -542,64 +542,64 @@ internal sealed class PartitionLog
     }
 
     /// <summary>Idempotence check (caller holds the lock): in order appends, a cached retry returns its offset, a gap fails.</summary>
-    private (short Error, long? Duplicate) CheckSequence(RecordBatch batch)
+    private (KafkaErrorCode Error, long? Duplicate) CheckSequence(RecordBatch batch)
     {
         if (batch.ProducerId < 0)
         {
-            return (ErrorCode.None, null);
+            return (KafkaErrorCode.None, null);
         }
 
         if (!_producers.TryGetValue(batch.ProducerId, out var state))
         {
             if (batch.BaseSequence != 0)
             {
-                return (ErrorCode.OutOfOrderSequenceNumber, null);
+                return (KafkaErrorCode.OutOfOrderSequenceNumber, null);
             }
 
             _producers[batch.ProducerId] = new ProducerState(batch.ProducerEpoch);
-            return (ErrorCode.None, null);
+            return (KafkaErrorCode.None, null);
         }
 
         if (batch.ProducerEpoch < state.Epoch)
         {
-            return (ErrorCode.InvalidProducerEpoch, null);
+            return (KafkaErrorCode.InvalidProducerEpoch, null);
         }
 
         if (batch.ProducerEpoch > state.Epoch)
         {
             if (batch.BaseSequence != 0)
             {
-                return (ErrorCode.OutOfOrderSequenceNumber, null);
+                return (KafkaErrorCode.OutOfOrderSequenceNumber, null);
             }
 
             state.Reset(batch.ProducerEpoch);
-            return (ErrorCode.None, null);
+            return (KafkaErrorCode.None, null);
         }
 
         if (state.FindDuplicate(batch.BaseSequence, batch.LastSequence) is { } original)
         {
-            return (ErrorCode.None, original);
+            return (KafkaErrorCode.None, original);
         }
 
-        return state.IsNextInOrder(batch.BaseSequence) ? (ErrorCode.None, null) : (ErrorCode.OutOfOrderSequenceNumber, null);
+        return state.IsNextInOrder(batch.BaseSequence) ? (KafkaErrorCode.None, null) : (KafkaErrorCode.OutOfOrderSequenceNumber, null);
     }
 
     /// <summary>
     /// Whole batches from the one containing <paramref name="offset"/>, up to <paramref name="maxBytes"/> but always at
     /// least one when <paramref name="atLeastOne"/> (KIP-74). Returns the error (offset out of range) and the bytes added.
     /// </summary>
-    public (short Error, int Bytes) Read(long offset, int maxBytes, bool atLeastOne, List<ReadOnlyMemory<byte>> into)
+    public (KafkaErrorCode Error, int Bytes) Read(long offset, int maxBytes, bool atLeastOne, List<ReadOnlyMemory<byte>> into)
     {
         lock (_gate)
         {
             if (_closed)
             {
-                return (ErrorCode.UnknownTopicOrPartition, 0);
+                return (KafkaErrorCode.UnknownTopicOrPartition, 0);
             }
 
             if (offset < _segments[0].BaseOffset || offset > _logEndOffset)
             {
-                return (ErrorCode.OffsetOutOfRange, 0);
+                return (KafkaErrorCode.OffsetOutOfRange, 0);
             }
 
             var total = 0;
@@ -634,7 +634,7 @@ internal sealed class PartitionLog
                 }
             }
 
-            return (ErrorCode.None, total);
+            return (KafkaErrorCode.None, total);
         }
     }
 

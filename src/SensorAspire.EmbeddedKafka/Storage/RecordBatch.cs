@@ -34,46 +34,46 @@ internal readonly record struct RecordBatch(
     public int LastSequence => (int)(((long)BaseSequence + LastOffsetDelta) % ((long)int.MaxValue + 1));
 
     /// <summary>Parses and validates the batch at the start of <paramref name="bytes"/>; returns an error code or 0.</summary>
-    public static short TryParse(ReadOnlySpan<byte> bytes, out RecordBatch batch) => Parse(bytes, compacted: false, out batch);
+    public static KafkaErrorCode TryParse(ReadOnlySpan<byte> bytes, out RecordBatch batch) => Parse(bytes, compacted: false, out batch);
 
     /// <summary>
     /// Parses a batch read back from a segment file, with its stored base offset. Compaction leaves gaps, so the last
     /// offset delta may exceed the record count; the CRC still covers everything but the base offset and epoch.
     /// </summary>
-    public static short TryParseStored(ReadOnlySpan<byte> bytes, out RecordBatch batch, out long baseOffset)
+    public static KafkaErrorCode TryParseStored(ReadOnlySpan<byte> bytes, out RecordBatch batch, out long baseOffset)
     {
         baseOffset = bytes.Length >= 8 ? BinaryPrimitives.ReadInt64BigEndian(bytes) : -1;
         return Parse(bytes, compacted: true, out batch);
     }
 
-    private static short Parse(ReadOnlySpan<byte> bytes, bool compacted, out RecordBatch batch)
+    private static KafkaErrorCode Parse(ReadOnlySpan<byte> bytes, bool compacted, out RecordBatch batch)
     {
         batch = default;
         if (bytes.Length < HeaderSize)
         {
-            return ErrorCode.CorruptMessage;
+            return KafkaErrorCode.CorruptMessage;
         }
 
         var batchLength = BinaryPrimitives.ReadInt32BigEndian(bytes[8..]);
         if (batchLength < HeaderSize - LogOverhead || batchLength > bytes.Length - LogOverhead)
         {
-            return ErrorCode.CorruptMessage;
+            return KafkaErrorCode.CorruptMessage;
         }
 
         if (bytes[16] != 2)
         {
-            return ErrorCode.InvalidRecord;
+            return KafkaErrorCode.InvalidRecord;
         }
 
         batch = ReadHeader(bytes);
 
         if (batch.RecordCount < 1 || (compacted ? batch.LastOffsetDelta < batch.RecordCount - 1 : batch.LastOffsetDelta != batch.RecordCount - 1))
         {
-            return ErrorCode.InvalidRecord;
+            return KafkaErrorCode.InvalidRecord;
         }
 
         var expected = BinaryPrimitives.ReadUInt32BigEndian(bytes[CrcOffset..]);
-        return Crc32C(bytes[AttributesOffset..batch.TotalSize]) == expected ? ErrorCode.None : ErrorCode.CorruptMessage;
+        return Crc32C(bytes[AttributesOffset..batch.TotalSize]) == expected ? KafkaErrorCode.None : KafkaErrorCode.CorruptMessage;
     }
 
     /// <summary>The header fields of a batch already validated (a stored one), without checks.</summary>

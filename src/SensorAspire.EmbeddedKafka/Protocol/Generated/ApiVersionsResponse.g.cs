@@ -14,7 +14,7 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
     public static bool IsFlexibleVersion(short version) => version >= 3;
 
     /// <summary>The top-level error code. (versions 0+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>The APIs supported by the broker. (versions 0+)</summary>
     public List<ApiVersion> ApiKeys { get; set; } = new();
@@ -37,7 +37,7 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
     public void Read(KafkaReader reader, short version)
     {
         var flexible = ApiVersionsResponse.IsFlexibleVersion(version);
-        ErrorCode = reader.ReadInt16();
+        ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         {
             var count = reader.ReadArrayLength(flexible);
             if (count < 0)
@@ -134,7 +134,7 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
     public void Write(KafkaWriter writer, short version)
     {
         var flexible = ApiVersionsResponse.IsFlexibleVersion(version);
-        writer.WriteInt16(ErrorCode);
+        writer.WriteInt16((short)ErrorCode);
         if (ApiKeys is null)
         {
             writer.WriteArrayLength(-1, flexible);

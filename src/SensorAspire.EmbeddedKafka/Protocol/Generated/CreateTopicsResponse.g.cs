@@ -90,13 +90,13 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
         public Guid TopicId { get; set; }
 
         /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The error message, or null if there was no error. (versions 1+)</summary>
         public string? ErrorMessage { get; set; } = "";
 
         /// <summary>Optional topic config error returned if configs are not returned in the response. (versions 5+, tag 0)</summary>
-        public short TopicConfigErrorCode { get; set; }
+        public KafkaErrorCode TopicConfigErrorCode { get; set; }
 
         /// <summary>Number of partitions of the topic. (versions 5+)</summary>
         public int NumPartitions { get; set; } = -1;
@@ -115,7 +115,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
             {
                 TopicId = reader.ReadUuid();
             }
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             if (version >= 1)
             {
                 ErrorMessage = reader.ReadString(flexible);
@@ -160,7 +160,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
                     {
                         case 0 when version >= 5:
                         {
-                            TopicConfigErrorCode = reader.ReadInt16();
+                            TopicConfigErrorCode = (KafkaErrorCode)reader.ReadInt16();
                             break;
                         }
                         default:
@@ -179,7 +179,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
             {
                 writer.WriteUuid(TopicId);
             }
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             if (version >= 1)
             {
                 writer.WriteString(ErrorMessage, flexible);
@@ -216,7 +216,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
                 {
                     writer.WriteUnsignedVarint(0);
                     using var tagged = new KafkaWriter(256);
-                    tagged.WriteInt16(TopicConfigErrorCode);
+                    tagged.WriteInt16((short)TopicConfigErrorCode);
                     writer.WriteUnsignedVarint((uint)tagged.Position);
                     writer.WriteRaw(tagged.WrittenSpan);
                 }

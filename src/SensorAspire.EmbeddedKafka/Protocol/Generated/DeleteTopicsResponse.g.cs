@@ -90,7 +90,7 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
         public Guid TopicId { get; set; }
 
         /// <summary>The deletion error, or 0 if the deletion succeeded. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The error message, or null if there was no error. (versions 5+)</summary>
         public string? ErrorMessage { get; set; }
@@ -103,7 +103,7 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
             {
                 TopicId = reader.ReadUuid();
             }
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             if (version >= 5)
             {
                 ErrorMessage = reader.ReadString(flexible);
@@ -128,7 +128,7 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
             {
                 writer.WriteUuid(TopicId);
             }
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             if (version >= 5)
             {
                 writer.WriteString(ErrorMessage, flexible);

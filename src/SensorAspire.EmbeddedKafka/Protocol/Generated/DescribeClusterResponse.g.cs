@@ -17,7 +17,7 @@ public sealed partial class DescribeClusterResponse : IKafkaMessage
     public int ThrottleTimeMs { get; set; }
 
     /// <summary>The top-level error code, or 0 if there was no error (versions 0+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>The top-level error message, or null if there was no error. (versions 0+)</summary>
     public string? ErrorMessage { get; set; }
@@ -41,7 +41,7 @@ public sealed partial class DescribeClusterResponse : IKafkaMessage
     {
         var flexible = DescribeClusterResponse.IsFlexibleVersion(version);
         ThrottleTimeMs = reader.ReadInt32();
-        ErrorCode = reader.ReadInt16();
+        ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         ErrorMessage = reader.ReadString(flexible);
         if (version >= 1)
         {
@@ -84,7 +84,7 @@ public sealed partial class DescribeClusterResponse : IKafkaMessage
     {
         var flexible = DescribeClusterResponse.IsFlexibleVersion(version);
         writer.WriteInt32(ThrottleTimeMs);
-        writer.WriteInt16(ErrorCode);
+        writer.WriteInt16((short)ErrorCode);
         writer.WriteString(ErrorMessage, flexible);
         if (version >= 1)
         {

@@ -78,7 +78,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
     public sealed partial class DescribeConfigsResult
     {
         /// <summary>The error code, or 0 if we were able to successfully describe the configurations. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The error message, or null if we were able to successfully describe the configurations. (versions 0+)</summary>
         public string? ErrorMessage { get; set; } = "";
@@ -95,7 +95,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
         public void Read(KafkaReader reader, short version)
         {
             var flexible = DescribeConfigsResponse.IsFlexibleVersion(version);
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             ErrorMessage = reader.ReadString(flexible);
             ResourceType = reader.ReadInt8();
             ResourceName = reader.ReadString(flexible) ?? string.Empty;
@@ -132,7 +132,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
         public void Write(KafkaWriter writer, short version)
         {
             var flexible = DescribeConfigsResponse.IsFlexibleVersion(version);
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             writer.WriteString(ErrorMessage, flexible);
             writer.WriteInt8(ResourceType);
             writer.WriteString(ResourceName, flexible);

@@ -84,7 +84,7 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
     public sealed partial class DescribedGroup
     {
         /// <summary>The describe error, or 0 if there was no error. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The group ID string. (versions 0+)</summary>
         public string GroupId { get; set; } = "";
@@ -107,7 +107,7 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
         public void Read(KafkaReader reader, short version)
         {
             var flexible = DescribeGroupsResponse.IsFlexibleVersion(version);
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             GroupId = reader.ReadString(flexible) ?? string.Empty;
             GroupState = reader.ReadString(flexible) ?? string.Empty;
             ProtocolType = reader.ReadString(flexible) ?? string.Empty;
@@ -149,7 +149,7 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
         public void Write(KafkaWriter writer, short version)
         {
             var flexible = DescribeGroupsResponse.IsFlexibleVersion(version);
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             writer.WriteString(GroupId, flexible);
             writer.WriteString(GroupState, flexible);
             writer.WriteString(ProtocolType, flexible);

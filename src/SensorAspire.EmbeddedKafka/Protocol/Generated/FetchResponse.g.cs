@@ -17,7 +17,7 @@ public sealed partial class FetchResponse : IKafkaMessage
     public int ThrottleTimeMs { get; set; }
 
     /// <summary>The top level response error code. (versions 7+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>The fetch session ID, or 0 if this is not part of a fetch session. (versions 7+)</summary>
     public int SessionId { get; set; }
@@ -37,7 +37,7 @@ public sealed partial class FetchResponse : IKafkaMessage
         }
         if (version >= 7)
         {
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         }
         if (version >= 7)
         {
@@ -109,7 +109,7 @@ public sealed partial class FetchResponse : IKafkaMessage
         }
         if (version >= 7)
         {
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
         }
         if (version >= 7)
         {
@@ -242,7 +242,7 @@ public sealed partial class FetchResponse : IKafkaMessage
         public int PartitionIndex { get; set; }
 
         /// <summary>The error code, or 0 if there was no fetch error. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The current high water mark. (versions 0+)</summary>
         public long HighWatermark { get; set; }
@@ -274,7 +274,7 @@ public sealed partial class FetchResponse : IKafkaMessage
         {
             var flexible = FetchResponse.IsFlexibleVersion(version);
             PartitionIndex = reader.ReadInt32();
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             HighWatermark = reader.ReadInt64();
             if (version >= 4)
             {
@@ -358,7 +358,7 @@ public sealed partial class FetchResponse : IKafkaMessage
         {
             var flexible = FetchResponse.IsFlexibleVersion(version);
             writer.WriteInt32(PartitionIndex);
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             writer.WriteInt64(HighWatermark);
             if (version >= 4)
             {

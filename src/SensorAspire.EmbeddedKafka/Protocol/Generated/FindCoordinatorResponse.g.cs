@@ -17,7 +17,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
     public int ThrottleTimeMs { get; set; }
 
     /// <summary>The error code, or 0 if there was no error. (versions 0-3)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>The error message, or null if there was no error. (versions 1-3)</summary>
     public string? ErrorMessage { get; set; } = "";
@@ -43,7 +43,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
         }
         if (version <= 3)
         {
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         }
         if (version >= 1 && version <= 3)
         {
@@ -103,7 +103,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
         }
         if (version <= 3)
         {
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
         }
         if (version >= 1 && version <= 3)
         {
@@ -157,7 +157,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
         public int Port { get; set; }
 
         /// <summary>The error code, or 0 if there was no error. (versions 4+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The error message, or null if there was no error. (versions 4+)</summary>
         public string? ErrorMessage { get; set; } = "";
@@ -183,7 +183,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
             }
             if (version >= 4)
             {
-                ErrorCode = reader.ReadInt16();
+                ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             }
             if (version >= 4)
             {
@@ -222,7 +222,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
             }
             if (version >= 4)
             {
-                writer.WriteInt16(ErrorCode);
+                writer.WriteInt16((short)ErrorCode);
             }
             if (version >= 4)
             {

@@ -17,7 +17,7 @@ public sealed partial class HeartbeatResponse : IKafkaMessage
     public int ThrottleTimeMs { get; set; }
 
     /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     public void Read(KafkaReader reader, short version)
     {
@@ -26,7 +26,7 @@ public sealed partial class HeartbeatResponse : IKafkaMessage
         {
             ThrottleTimeMs = reader.ReadInt32();
         }
-        ErrorCode = reader.ReadInt16();
+        ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         if (flexible)
         {
             var tagCount = reader.ReadUnsignedVarint();
@@ -46,7 +46,7 @@ public sealed partial class HeartbeatResponse : IKafkaMessage
         {
             writer.WriteInt32(ThrottleTimeMs);
         }
-        writer.WriteInt16(ErrorCode);
+        writer.WriteInt16((short)ErrorCode);
         if (flexible)
         {
             writer.WriteUnsignedVarint(0);

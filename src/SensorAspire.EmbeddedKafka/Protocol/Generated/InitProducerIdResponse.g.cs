@@ -17,7 +17,7 @@ public sealed partial class InitProducerIdResponse : IKafkaMessage
     public int ThrottleTimeMs { get; set; }
 
     /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>The current producer id. (versions 0+)</summary>
     public long ProducerId { get; set; } = -1L;
@@ -29,7 +29,7 @@ public sealed partial class InitProducerIdResponse : IKafkaMessage
     {
         var flexible = InitProducerIdResponse.IsFlexibleVersion(version);
         ThrottleTimeMs = reader.ReadInt32();
-        ErrorCode = reader.ReadInt16();
+        ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         ProducerId = reader.ReadInt64();
         ProducerEpoch = reader.ReadInt16();
         if (flexible)
@@ -48,7 +48,7 @@ public sealed partial class InitProducerIdResponse : IKafkaMessage
     {
         var flexible = InitProducerIdResponse.IsFlexibleVersion(version);
         writer.WriteInt32(ThrottleTimeMs);
-        writer.WriteInt16(ErrorCode);
+        writer.WriteInt16((short)ErrorCode);
         writer.WriteInt64(ProducerId);
         writer.WriteInt16(ProducerEpoch);
         if (flexible)

@@ -17,7 +17,7 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
     public int ThrottleTimeMs { get; set; }
 
     /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>The generation ID of the group. (versions 0+)</summary>
     public int GenerationId { get; set; } = -1;
@@ -46,7 +46,7 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
         {
             ThrottleTimeMs = reader.ReadInt32();
         }
-        ErrorCode = reader.ReadInt16();
+        ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         GenerationId = reader.ReadInt32();
         if (version >= 7)
         {
@@ -96,7 +96,7 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
         {
             writer.WriteInt32(ThrottleTimeMs);
         }
-        writer.WriteInt16(ErrorCode);
+        writer.WriteInt16((short)ErrorCode);
         writer.WriteInt32(GenerationId);
         if (version >= 7)
         {

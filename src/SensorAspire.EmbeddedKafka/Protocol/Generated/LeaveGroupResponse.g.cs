@@ -17,7 +17,7 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
     public int ThrottleTimeMs { get; set; }
 
     /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>List of leaving member responses. (versions 3+)</summary>
     public List<MemberResponse> Members { get; set; } = new();
@@ -29,7 +29,7 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
         {
             ThrottleTimeMs = reader.ReadInt32();
         }
-        ErrorCode = reader.ReadInt16();
+        ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         if (version >= 3)
         {
             {
@@ -70,7 +70,7 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
         {
             writer.WriteInt32(ThrottleTimeMs);
         }
-        writer.WriteInt16(ErrorCode);
+        writer.WriteInt16((short)ErrorCode);
         if (version >= 3)
         {
             if (Members is null)
@@ -101,7 +101,7 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
         public string? GroupInstanceId { get; set; } = "";
 
         /// <summary>The error code, or 0 if there was no error. (versions 3+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         public void Read(KafkaReader reader, short version)
         {
@@ -116,7 +116,7 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
             }
             if (version >= 3)
             {
-                ErrorCode = reader.ReadInt16();
+                ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             }
             if (flexible)
             {
@@ -143,7 +143,7 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
             }
             if (version >= 3)
             {
-                writer.WriteInt16(ErrorCode);
+                writer.WriteInt16((short)ErrorCode);
             }
             if (flexible)
             {

@@ -17,7 +17,7 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
     public int ThrottleTimeMs { get; set; }
 
     /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>Each group in the response. (versions 0+)</summary>
     public List<ListedGroup> Groups { get; set; } = new();
@@ -29,7 +29,7 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
         {
             ThrottleTimeMs = reader.ReadInt32();
         }
-        ErrorCode = reader.ReadInt16();
+        ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         {
             var count = reader.ReadArrayLength(flexible);
             if (count < 0)
@@ -67,7 +67,7 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
         {
             writer.WriteInt32(ThrottleTimeMs);
         }
-        writer.WriteInt16(ErrorCode);
+        writer.WriteInt16((short)ErrorCode);
         if (Groups is null)
         {
             writer.WriteArrayLength(-1, flexible);

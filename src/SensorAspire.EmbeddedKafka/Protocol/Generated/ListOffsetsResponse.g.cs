@@ -152,7 +152,7 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
         public int PartitionIndex { get; set; }
 
         /// <summary>The partition error code, or 0 if there was no error. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The result offsets. (versions 0-0)</summary>
         public List<long> OldStyleOffsets { get; set; } = new();
@@ -169,7 +169,7 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
         {
             var flexible = ListOffsetsResponse.IsFlexibleVersion(version);
             PartitionIndex = reader.ReadInt32();
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             if (version <= 0)
             {
                 {
@@ -217,7 +217,7 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
         {
             var flexible = ListOffsetsResponse.IsFlexibleVersion(version);
             writer.WriteInt32(PartitionIndex);
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             if (version <= 0)
             {
                 if (OldStyleOffsets is null)

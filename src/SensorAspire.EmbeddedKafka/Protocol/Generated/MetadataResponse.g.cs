@@ -203,7 +203,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
     public sealed partial class MetadataResponseTopic
     {
         /// <summary>The topic error, or 0 if there was no error. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated. (versions 0+)</summary>
         public string? Name { get; set; } = "";
@@ -223,7 +223,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
         public void Read(KafkaReader reader, short version)
         {
             var flexible = MetadataResponse.IsFlexibleVersion(version);
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             Name = reader.ReadString(flexible);
             if (version >= 10)
             {
@@ -270,7 +270,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
         public void Write(KafkaWriter writer, short version)
         {
             var flexible = MetadataResponse.IsFlexibleVersion(version);
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             writer.WriteString(Name, flexible);
             if (version >= 10)
             {
@@ -306,7 +306,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
     public sealed partial class MetadataResponsePartition
     {
         /// <summary>The partition error, or 0 if there was no error. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The partition index. (versions 0+)</summary>
         public int PartitionIndex { get; set; }
@@ -329,7 +329,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
         public void Read(KafkaReader reader, short version)
         {
             var flexible = MetadataResponse.IsFlexibleVersion(version);
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             PartitionIndex = reader.ReadInt32();
             LeaderId = reader.ReadInt32();
             if (version >= 7)
@@ -402,7 +402,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
         public void Write(KafkaWriter writer, short version)
         {
             var flexible = MetadataResponse.IsFlexibleVersion(version);
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             writer.WriteInt32(PartitionIndex);
             writer.WriteInt32(LeaderId);
             if (version >= 7)

@@ -152,13 +152,13 @@ public sealed partial class OffsetCommitResponse : IKafkaMessage
         public int PartitionIndex { get; set; }
 
         /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         public void Read(KafkaReader reader, short version)
         {
             var flexible = OffsetCommitResponse.IsFlexibleVersion(version);
             PartitionIndex = reader.ReadInt32();
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             if (flexible)
             {
                 var tagCount = reader.ReadUnsignedVarint();
@@ -175,7 +175,7 @@ public sealed partial class OffsetCommitResponse : IKafkaMessage
         {
             var flexible = OffsetCommitResponse.IsFlexibleVersion(version);
             writer.WriteInt32(PartitionIndex);
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             if (flexible)
             {
                 writer.WriteUnsignedVarint(0);

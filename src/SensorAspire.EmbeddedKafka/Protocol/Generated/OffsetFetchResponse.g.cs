@@ -20,7 +20,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
     public List<OffsetFetchResponseTopic> Topics { get; set; } = new();
 
     /// <summary>The top-level error code, or 0 if there was no error. (versions 2-7)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>The responses per group id. (versions 8+)</summary>
     public List<OffsetFetchResponseGroup> Groups { get; set; } = new();
@@ -55,7 +55,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         }
         if (version >= 2 && version <= 7)
         {
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         }
         if (version >= 8)
         {
@@ -114,7 +114,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         }
         if (version >= 2 && version <= 7)
         {
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
         }
         if (version >= 8)
         {
@@ -229,7 +229,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         public string? Metadata { get; set; } = "";
 
         /// <summary>The error code, or 0 if there was no error. (versions 0-7)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         public void Read(KafkaReader reader, short version)
         {
@@ -252,7 +252,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
             }
             if (version <= 7)
             {
-                ErrorCode = reader.ReadInt16();
+                ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             }
             if (flexible)
             {
@@ -287,7 +287,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
             }
             if (version <= 7)
             {
-                writer.WriteInt16(ErrorCode);
+                writer.WriteInt16((short)ErrorCode);
             }
             if (flexible)
             {
@@ -305,7 +305,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         public List<OffsetFetchResponseTopics> Topics { get; set; } = new();
 
         /// <summary>The group-level error code, or 0 if there was no error. (versions 8+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         public void Read(KafkaReader reader, short version)
         {
@@ -337,7 +337,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
             }
             if (version >= 8)
             {
-                ErrorCode = reader.ReadInt16();
+                ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             }
             if (flexible)
             {
@@ -375,7 +375,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
             }
             if (version >= 8)
             {
-                writer.WriteInt16(ErrorCode);
+                writer.WriteInt16((short)ErrorCode);
             }
             if (flexible)
             {
@@ -476,7 +476,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         public string? Metadata { get; set; } = "";
 
         /// <summary>The partition-level error code, or 0 if there was no error. (versions 8+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         public void Read(KafkaReader reader, short version)
         {
@@ -499,7 +499,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
             }
             if (version >= 8)
             {
-                ErrorCode = reader.ReadInt16();
+                ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             }
             if (flexible)
             {
@@ -534,7 +534,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
             }
             if (version >= 8)
             {
-                writer.WriteInt16(ErrorCode);
+                writer.WriteInt16((short)ErrorCode);
             }
             if (flexible)
             {

@@ -149,7 +149,7 @@ public sealed partial class OffsetForLeaderEpochResponse : IKafkaMessage
     public sealed partial class EpochEndOffset
     {
         /// <summary>The error code 0, or if there was no error. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The partition index. (versions 0+)</summary>
         public int Partition { get; set; }
@@ -163,7 +163,7 @@ public sealed partial class OffsetForLeaderEpochResponse : IKafkaMessage
         public void Read(KafkaReader reader, short version)
         {
             var flexible = OffsetForLeaderEpochResponse.IsFlexibleVersion(version);
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             Partition = reader.ReadInt32();
             if (version >= 1)
             {
@@ -185,7 +185,7 @@ public sealed partial class OffsetForLeaderEpochResponse : IKafkaMessage
         public void Write(KafkaWriter writer, short version)
         {
             var flexible = OffsetForLeaderEpochResponse.IsFlexibleVersion(version);
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             writer.WriteInt32(Partition);
             if (version >= 1)
             {

@@ -203,7 +203,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
         public int Index { get; set; }
 
         /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-        public short ErrorCode { get; set; }
+        public KafkaErrorCode ErrorCode { get; set; }
 
         /// <summary>The base offset. (versions 0+)</summary>
         public long BaseOffset { get; set; }
@@ -226,7 +226,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
         {
             var flexible = ProduceResponse.IsFlexibleVersion(version);
             Index = reader.ReadInt32();
-            ErrorCode = reader.ReadInt16();
+            ErrorCode = (KafkaErrorCode)reader.ReadInt16();
             BaseOffset = reader.ReadInt64();
             if (version >= 2)
             {
@@ -291,7 +291,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
         {
             var flexible = ProduceResponse.IsFlexibleVersion(version);
             writer.WriteInt32(Index);
-            writer.WriteInt16(ErrorCode);
+            writer.WriteInt16((short)ErrorCode);
             writer.WriteInt64(BaseOffset);
             if (version >= 2)
             {

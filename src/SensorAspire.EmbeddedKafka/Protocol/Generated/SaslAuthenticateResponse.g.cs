@@ -14,7 +14,7 @@ public sealed partial class SaslAuthenticateResponse : IKafkaMessage
     public static bool IsFlexibleVersion(short version) => version >= 2;
 
     /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>The error message, or null if there was no error. (versions 0+)</summary>
     public string? ErrorMessage { get; set; } = "";
@@ -28,7 +28,7 @@ public sealed partial class SaslAuthenticateResponse : IKafkaMessage
     public void Read(KafkaReader reader, short version)
     {
         var flexible = SaslAuthenticateResponse.IsFlexibleVersion(version);
-        ErrorCode = reader.ReadInt16();
+        ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         ErrorMessage = reader.ReadString(flexible);
         AuthBytes = reader.ReadBytes(flexible) ?? [];
         if (version >= 1)
@@ -50,7 +50,7 @@ public sealed partial class SaslAuthenticateResponse : IKafkaMessage
     public void Write(KafkaWriter writer, short version)
     {
         var flexible = SaslAuthenticateResponse.IsFlexibleVersion(version);
-        writer.WriteInt16(ErrorCode);
+        writer.WriteInt16((short)ErrorCode);
         writer.WriteString(ErrorMessage, flexible);
         writer.WriteBytes(AuthBytes, flexible);
         if (version >= 1)

@@ -14,7 +14,7 @@ public sealed partial class SaslHandshakeResponse : IKafkaMessage
     public static bool IsFlexibleVersion(short version) => false;
 
     /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>The mechanisms enabled in the server. (versions 0+)</summary>
     public List<string> Mechanisms { get; set; } = new();
@@ -22,7 +22,7 @@ public sealed partial class SaslHandshakeResponse : IKafkaMessage
     public void Read(KafkaReader reader, short version)
     {
         var flexible = SaslHandshakeResponse.IsFlexibleVersion(version);
-        ErrorCode = reader.ReadInt16();
+        ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         {
             var count = reader.ReadArrayLength(flexible);
             if (count < 0)
@@ -54,7 +54,7 @@ public sealed partial class SaslHandshakeResponse : IKafkaMessage
     public void Write(KafkaWriter writer, short version)
     {
         var flexible = SaslHandshakeResponse.IsFlexibleVersion(version);
-        writer.WriteInt16(ErrorCode);
+        writer.WriteInt16((short)ErrorCode);
         if (Mechanisms is null)
         {
             writer.WriteArrayLength(-1, flexible);

@@ -17,7 +17,7 @@ public sealed partial class SyncGroupResponse : IKafkaMessage
     public int ThrottleTimeMs { get; set; }
 
     /// <summary>The error code, or 0 if there was no error. (versions 0+)</summary>
-    public short ErrorCode { get; set; }
+    public KafkaErrorCode ErrorCode { get; set; }
 
     /// <summary>The group protocol type. (versions 5+)</summary>
     public string? ProtocolType { get; set; }
@@ -35,7 +35,7 @@ public sealed partial class SyncGroupResponse : IKafkaMessage
         {
             ThrottleTimeMs = reader.ReadInt32();
         }
-        ErrorCode = reader.ReadInt16();
+        ErrorCode = (KafkaErrorCode)reader.ReadInt16();
         if (version >= 5)
         {
             ProtocolType = reader.ReadString(flexible);
@@ -64,7 +64,7 @@ public sealed partial class SyncGroupResponse : IKafkaMessage
         {
             writer.WriteInt32(ThrottleTimeMs);
         }
-        writer.WriteInt16(ErrorCode);
+        writer.WriteInt16((short)ErrorCode);
         if (version >= 5)
         {
             writer.WriteString(ProtocolType, flexible);
