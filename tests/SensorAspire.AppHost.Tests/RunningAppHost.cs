@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SensorAspire.Testing;
 
 namespace SensorAspire.AppHost.Tests;
 
@@ -17,6 +18,9 @@ public sealed class RunningAppHost : IAsyncLifetime
     public const string BrowserToken = "sensoraspire-test-browser-token";
     public static readonly string[] ResourceNames = ["kafka", "simulator", "aggregator", "chart"];
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>How often the tests ask an HTTP API again; the pipeline's own pace is a reading every 2 s.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     private DistributedApplication? _app;
 
@@ -64,6 +68,10 @@ public sealed class RunningAppHost : IAsyncLifetime
         client.DefaultRequestHeaders.Add("x-api-key", DashboardApiKey);
         return client;
     }
+
+    /// <summary>Asks the chart's <c>/api/windows</c> until <paramref name="done"/> holds for what it returns.</summary>
+    public Task<Dictionary<string, double[]>> WaitForWindowsAsync(Func<Dictionary<string, double[]>, bool> done, string what)
+        => Wait.ForAsync(async ct => await WindowsAsync(ct) is var windows && done(windows) ? windows : null, what, Timeout, PollInterval);
 
     /// <summary>The chart's <c>/api/windows</c>: sensor id to the values of its window's points.</summary>
     public async Task<Dictionary<string, double[]>> WindowsAsync(CancellationToken cancellationToken)

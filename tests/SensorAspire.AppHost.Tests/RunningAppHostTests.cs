@@ -1,5 +1,6 @@
 using System.Globalization;
 using Confluent.Kafka;
+using SensorAspire.Testing;
 
 namespace SensorAspire.AppHost.Tests;
 
@@ -22,8 +23,8 @@ public sealed class RunningAppHostTests(RunningAppHost appHost)
     [Fact]
     public async Task ChartShowsTheTutorialsTwoSensors()
     {
-        var windows = await Poll.UntilAsync(appHost.WindowsAsync, w => w.ContainsKey("temp1") && w.ContainsKey("temp2"),
-            RunningAppHost.Timeout, "windows of temp1 and temp2 in /api/windows");
+        var windows = await appHost.WaitForWindowsAsync(w => w.ContainsKey("temp1") && w.ContainsKey("temp2"),
+            "windows of temp1 and temp2 in /api/windows");
 
         Assert.NotEmpty(windows["temp1"]);
         Assert.NotEmpty(windows["temp2"]);
@@ -34,10 +35,10 @@ public sealed class RunningAppHostTests(RunningAppHost appHost)
     {
         using var dashboard = appHost.CreateDashboardApiClient();
 
-        var traces = await Poll.UntilAsync(ct => DashboardTraces.GetAsync(dashboard, ct),
-            t => t.Any(DashboardTraces.HoldsReadingPath), RunningAppHost.Timeout, "a trace of the reading path");
+        var trace = await Wait.ForAsync(
+            async ct => (await DashboardTraces.GetAsync(dashboard, ct)).FirstOrDefault(DashboardTraces.HoldsReadingPath),
+            "a trace of the reading path in the dashboard", RunningAppHost.Timeout, RunningAppHost.PollInterval);
 
-        var trace = traces.First(DashboardTraces.HoldsReadingPath);
         Assert.Equal(["aggregator", "chart", "simulator"], trace.Select(s => s.Service).Distinct().Order());
     }
 
@@ -53,8 +54,8 @@ public sealed class RunningAppHostTests(RunningAppHost appHost)
                 TestContext.Current.CancellationToken);
         }
 
-        await Poll.UntilAsync(appHost.WindowsAsync,
+        await appHost.WaitForWindowsAsync(
             w => w.TryGetValue("temp1", out var t1) && t1.Contains(temp1) && w.TryGetValue("temp2", out var t2) && t2.Contains(temp2),
-            RunningAppHost.Timeout, "the tutorial message's values on the chart");
+            "the tutorial message's values on the chart");
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 using static SensorAspire.Chart.Tests.WindowProducer;
+using BrowserFixture = SensorAspire.Testing.BrowserFixture;
 
 namespace SensorAspire.Chart.Tests;
 

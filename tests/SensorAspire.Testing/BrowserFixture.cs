@@ -1,12 +1,11 @@
 using Microsoft.Playwright;
 
-[assembly: AssemblyFixture(typeof(SensorAspire.Chart.Tests.BrowserFixture))]
-
-namespace SensorAspire.Chart.Tests;
+namespace SensorAspire.Testing;
 
 /// <summary>
 /// Debian's Chromium driven by Playwright. Browser downloads fail on our machines, so Playwright launches the system
-/// browser by path instead of one it installed (never run <c>playwright install</c>).
+/// browser by path instead of one it installed (never run <c>playwright install</c>). A test assembly that drives pages
+/// declares <c>[assembly: AssemblyFixture(typeof(BrowserFixture))]</c>.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -26,7 +25,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"],
         });
-        Assertions.SetDefaultExpectTimeout((float)ChartAppExtensions.Timeout.TotalMilliseconds);
+        Assertions.SetDefaultExpectTimeout((float)Wait.DefaultTimeout.TotalMilliseconds);
     }
 
     public async ValueTask DisposeAsync()
