@@ -44,7 +44,7 @@ public sealed class AggregatorOptions
     public int MaxBatchSize { get; set; } = 50_000;
 
     /// <summary>
-    /// Most sensors with a pending update in one batch. Bounds the updates built and held until acknowledged at once
+    /// Most changed sensors (each a window update to publish) in one batch. Bounds the updates built and held until acknowledged at once
     /// when many sensors catch up together (memory), while a busy small fleet still coalesces up to MaxBatchSize.
     /// </summary>
     [Range(1, 1_000_000)]

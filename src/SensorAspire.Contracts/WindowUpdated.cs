@@ -26,5 +26,8 @@ public sealed record WindowPoint(DateTimeOffset Timestamp, double Value);
 /// <summary>Statistics over a window's points.</summary>
 public sealed record WindowStats(int Count, double Min, double Max, double Mean, double Last);
 
-/// <summary>A position in the readings input: topic, partition and the offset of the last applied message.</summary>
-public sealed record SourcePosition(string Topic, int Partition, long Offset);
+/// <summary>
+/// A position in the aggregator's input: topic, partition and offset of a consumed message. The aggregator carries it
+/// from the consumer to the window store and into <see cref="WindowUpdated.Source"/> (the last applied message).
+/// </summary>
+public readonly record struct SourcePosition(string Topic, int Partition, long Offset);

@@ -125,7 +125,7 @@ internal sealed partial class WindowRestorer(
         try
         {
             var update = JsonSerializer.Deserialize(value, ContractsJsonContext.Default.WindowUpdated);
-            return update is { V: 1, SensorId: not null, Source: not null, Points: not null } ? update : null;
+            return update is { V: 1, SensorId: not null, Source.Topic: not null, Points: not null } ? update : null;
         }
         catch (JsonException)
         {
