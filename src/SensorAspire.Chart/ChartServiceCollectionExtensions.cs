@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using SensorAspire.Chart.Streaming;
 using SensorAspire.Chart.Windows;
-using SensorAspire.Contracts;
 
 namespace SensorAspire.Chart;
 
@@ -21,11 +20,8 @@ public static class ChartServiceCollectionExtensions
         services.AddHostedService<WindowUpdatesConsumer>();
         services.AddHealthChecks().AddCheck<WindowFeedHealthCheck>("window-feed");
 
-        services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ContractsJsonContext.Default);
-            json.SerializerOptions.TypeInfoResolverChain.Insert(1, ChartJsonContext.Default);
-        });
+        // Windows are sent as the bytes they came in; only the chart's own responses are serialised.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ChartJsonContext.Default));
         return builder;
     }
 }

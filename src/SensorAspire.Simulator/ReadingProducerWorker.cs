@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Options;
@@ -106,7 +105,7 @@ internal sealed partial class ReadingProducerWorker(
         var message = new Message<string, byte[]>
         {
             Key = reading.SensorId,
-            Value = JsonSerializer.SerializeToUtf8Bytes(reading, ContractsJsonContext.Default.SensorReading),
+            Value = reading.ToUtf8Json(),
         };
 
         // A root span per reading: the trace that follows it through the aggregator to the chart starts here.

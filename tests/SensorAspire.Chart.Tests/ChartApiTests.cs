@@ -148,6 +148,25 @@ public sealed class ChartApiTests(BrokerFixture broker)
     }
 
     [Fact]
+    public async Task WindowUpdatesTheContractRejectsAreSkippedAndNeverReachThePage()
+    {
+        const string Valid = """{"sensorId":"good","points":[{"timestamp":"2026-01-01T00:00:00+00:00","value":1}],"stats":{"count":1,"min":1,"max":1,"mean":1,"last":1},"source":{"topic":"r","partition":0,"offset":0},"publishedAt":"2026-01-01T00:00:00+00:00","v":1}""";
+        var topic = BrokerFixture.UniqueTopic("invalid");
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        await producer.ProduceRawAsync("bad", Valid.Replace("\"good\"", "\"bad\"", StringComparison.Ordinal).Replace("[{\"timestamp\":\"2026-01-01T00:00:00+00:00\",\"value\":1}]", "null", StringComparison.Ordinal));
+        await producer.ProduceRawAsync("other", Valid);
+        await producer.ProduceRawAsync("good", Valid);
+
+        // The messages share a partition, so once "good" is read the two before it were read too.
+        await using var app = new ChartApp(broker.BootstrapServers, topic).Start();
+        await app.WaitForWindowsAsync(w => w.Any(x => x.SensorId == "good"));
+        using var client = app.CreateHttpClient();
+        var json = await client.GetStringAsync("api/windows", TestContext.Current.CancellationToken);
+
+        Assert.Equal($"[{Valid}]", json);
+    }
+
+    [Fact]
     public async Task SettingsEndpointTellsThePageHowManySensorsToShow()
     {
         await using var app = new ChartApp(broker.BootstrapServers, BrokerFixture.UniqueTopic("settings"),

@@ -16,9 +16,9 @@ public sealed class WindowStoreTests
     {
         var store = CreateStore();
 
-        store.Apply(Window("temp2", 10));
-        store.Apply(Window("temp1", 20));
-        store.Apply(Window("temp2", 10, 11));
+        store.Apply(Frame("temp2", 10));
+        store.Apply(Frame("temp1", 20));
+        store.Apply(Frame("temp2", 10, 11));
 
         Assert.Collection(store.Snapshot(),
             w => Assert.Equal(("temp1", 1), (w.SensorId, w.Points.Count)),
@@ -30,9 +30,9 @@ public sealed class WindowStoreTests
     {
         var store = CreateStore(maxSensors: 1);
 
-        store.Apply(Window("temp1", 20));
-        store.Apply(Window("temp2", 10));
-        store.Apply(Window("temp1", 20, 21));
+        store.Apply(Frame("temp1", 20));
+        store.Apply(Frame("temp2", 10));
+        store.Apply(Frame("temp1", 20, 21));
 
         var only = Assert.Single(store.Snapshot());
         Assert.Equal(("temp1", 2), (only.SensorId, only.Points.Count));
@@ -45,9 +45,9 @@ public sealed class WindowStoreTests
         using var staying = store.Subscribe();
         var leaving = store.Subscribe();
 
-        store.Apply(Window("temp1", 20));
+        store.Apply(Frame("temp1", 20));
         leaving.Dispose();
-        store.Apply(Window("temp2", 10));
+        store.Apply(Frame("temp2", 10));
 
         Assert.Equal(1, store.SubscriberCount);
         Assert.True(staying.TryTake(out var a));
@@ -67,7 +67,7 @@ public sealed class WindowStoreTests
 
         foreach (var id in new[] { "a", "b", "c", "d" })
         {
-            store.Apply(Window(id, 1));
+            store.Apply(Frame(id, 1));
             Assert.True(reading.TryTake(out var window));
             Assert.Equal(id, window.SensorId);
         }

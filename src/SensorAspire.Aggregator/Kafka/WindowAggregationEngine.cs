@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using SensorAspire.Aggregator.Windows;
@@ -49,23 +48,23 @@ internal sealed partial class WindowAggregationEngine(
 
         if (string.Equals(result.Topic, _options.TutorialTopic, StringComparison.Ordinal))
         {
-            if (ReadingDecoder.TryDecodeTutorial(result.Message.Value, out var temp1, out var temp2, out var reason, out var detail))
+            if (ReadingDecoder.TryDecodeTutorial(result.Message.Value, out var temp1, out var temp2, out var failure))
             {
                 Apply(temp1, position, trace, activity);
                 Apply(temp2, position, trace, activity);
             }
             else
             {
-                DeadLetter(result, position, reason, detail, activity);
+                DeadLetter(result, position, failure, activity);
             }
         }
-        else if (ReadingDecoder.TryDecodeJson(result.Message.Key, result.Message.Value, out var reading, out var reason, out var detail))
+        else if (ReadingDecoder.TryDecodeJson(result.Message.Key, result.Message.Value, out var reading, out var failure))
         {
             Apply(reading, position, trace, activity);
         }
         else
         {
-            DeadLetter(result, position, reason, detail, activity);
+            DeadLetter(result, position, failure, activity);
         }
     }
 
@@ -85,7 +84,7 @@ internal sealed partial class WindowAggregationEngine(
             var message = new Message<string, byte[]>
             {
                 Key = sensorId,
-                Value = JsonSerializer.SerializeToUtf8Bytes(store.ToMessage(changed.Slot, now), ContractsJsonContext.Default.WindowUpdated),
+                Value = store.ToMessage(changed.Slot, now).ToUtf8Json(),
             };
             var activity = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.WindowsTopic, message, changed.Parent, changed.Links);
             if (activity is { IsAllDataRequested: true })
@@ -196,8 +195,9 @@ internal sealed partial class WindowAggregationEngine(
         }
     }
 
-    private void DeadLetter(ConsumeResult<string, byte[]> result, in SourcePosition position, string reason, string detail, Activity? activity)
+    private void DeadLetter(ConsumeResult<string, byte[]> result, in SourcePosition position, in ReadFailure failure, Activity? activity)
     {
+        var (reason, detail) = failure;
         var headers = new Headers();
         foreach (var header in result.Message.Headers ?? [])
         {

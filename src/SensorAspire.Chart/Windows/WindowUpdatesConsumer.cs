@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
+using SensorAspire.Chart.Streaming;
 using SensorAspire.Contracts;
 using SensorAspire.ServiceDefaults;
 
@@ -133,27 +133,16 @@ internal sealed partial class WindowUpdatesConsumer(
             return;
         }
 
-        WindowUpdated? window;
-        try
+        if (!WindowUpdated.TryRead(message.Key, message.Value, out var window, out var failure))
         {
-            window = JsonSerializer.Deserialize(message.Value, ContractsJsonContext.Default.WindowUpdated);
-        }
-        catch (JsonException ex)
-        {
-            activity?.AddException(ex);
-            activity?.SetStatus(ActivityStatusCode.Error);
-            LogUnreadableWindow(ex, result.Partition.Value, result.Offset.Value);
-            return;
-        }
-
-        if (window is null || window.V != 1 || string.IsNullOrEmpty(window.SensorId))
-        {
-            LogUnsupportedWindow(result.Partition.Value, result.Offset.Value);
+            activity?.SetTag("error.type", failure.Reason);
+            activity?.SetStatus(ActivityStatusCode.Error, failure.Detail);
+            LogUnreadableWindow(result.Partition.Value, result.Offset.Value, failure.Reason, failure.Detail);
             return;
         }
 
         LogWindowRead(window.SensorId, result.Partition.Value, result.Offset.Value);
-        store.Apply(window);
+        store.Apply(new WindowFrame(window, message.Value));
     }
 
     /// <summary>
@@ -187,11 +176,8 @@ internal sealed partial class WindowUpdatesConsumer(
     [LoggerMessage(14, LogLevel.Critical, "Fatal Kafka error {ErrorCode}; the window consumer stops")]
     private partial void LogFatal(Exception exception, ErrorCode errorCode);
 
-    [LoggerMessage(15, LogLevel.Warning, "Skipping an unreadable window update at partition {Partition} offset {Offset}")]
-    private partial void LogUnreadableWindow(Exception exception, int partition, long offset);
-
-    [LoggerMessage(16, LogLevel.Warning, "Skipping a window update of an unknown version or without a sensor id at partition {Partition} offset {Offset}")]
-    private partial void LogUnsupportedWindow(int partition, long offset);
+    [LoggerMessage(15, LogLevel.Warning, "Skipping an unreadable window update at partition {Partition} offset {Offset}: {Reason} ({Detail})")]
+    private partial void LogUnreadableWindow(int partition, long offset, string reason, string detail);
 
     [LoggerMessage(17, LogLevel.Trace, "Window of {SensorId} read at partition {Partition} offset {Offset}")]
     private partial void LogWindowRead(string sensorId, int partition, long offset);
