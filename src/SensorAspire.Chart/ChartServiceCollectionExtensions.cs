@@ -4,7 +4,7 @@ using SensorAspire.Chart.Windows;
 
 namespace SensorAspire.Chart;
 
-/// <summary>Registers the chart's options, window store, window consumer worker, health check and JSON.</summary>
+/// <summary>Registers the chart's options, live window hub, window consumer worker, health check and JSON.</summary>
 public static class ChartServiceCollectionExtensions
 {
     public static IHostApplicationBuilder AddChartServices(this IHostApplicationBuilder builder)
@@ -15,10 +15,10 @@ public static class ChartServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ChartMetrics>();
-        services.AddSingleton<WindowStore>();
-        services.AddSingleton<WindowFeedStatus>();
+        services.AddSingleton<LiveWindowHub>();
+        services.AddSingleton<WindowConsumerStatus>();
         services.AddHostedService<WindowUpdatesConsumer>();
-        services.AddHealthChecks().AddCheck<WindowFeedHealthCheck>("window-feed");
+        services.AddHealthChecks().AddCheck<WindowConsumerHealthCheck>("window-consumer");
 
         // Windows are sent as the bytes they came in; only the chart's own responses are serialised.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ChartJsonContext.Default));

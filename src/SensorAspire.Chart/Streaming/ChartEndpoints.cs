@@ -31,9 +31,9 @@ public static partial class ChartEndpoints
     }
 
     // A JSON array of the windows as they were received: the chart never serialises a window itself.
-    private static PushStreamHttpResult GetWindows(WindowStore store)
+    private static PushStreamHttpResult GetWindows(LiveWindowHub hub)
     {
-        var frames = store.SnapshotFrames();
+        var frames = hub.SnapshotFrames();
         return TypedResults.Stream(async body =>
         {
             for (var i = 0; i < frames.Count; i++)
@@ -51,10 +51,10 @@ public static partial class ChartEndpoints
 
     // The data is each window's JSON as received from Kafka (WindowFrame), the same bytes for every client.
     private static ServerSentEventsResult<byte[]> StreamWindows(
-        WindowStore store, ChartMetrics metrics, TimeProvider time, ILoggerFactory loggers, HttpContext context)
+        LiveWindowHub hub, ChartMetrics metrics, TimeProvider time, ILoggerFactory loggers, HttpContext context)
     {
         var logger = loggers.CreateLogger(typeof(ChartEndpoints));
-        var bufferSize = store.ClientBufferSize;
+        var bufferSize = hub.ClientBufferSize;
         // A client further behind than its buffer is cut off: its writer may be stuck on a full socket, so ending the
         // stream from the enumerator would never happen. The browser reconnects and starts from the current windows.
         void Drop()
@@ -64,20 +64,20 @@ public static partial class ChartEndpoints
             context.Abort();
         }
 
-        return TypedResults.ServerSentEvents(Stream(store, metrics, time, Drop, context.RequestAborted));
+        return TypedResults.ServerSentEvents(Stream(hub, metrics, time, Drop, context.RequestAborted));
     }
 
     /// <summary>The current window of every sensor, then each change as it arrives, coalesced per sensor.</summary>
     internal static async IAsyncEnumerable<SseItem<byte[]>> Stream(
-        WindowStore store, ChartMetrics metrics, TimeProvider time, Action onOverflow, [EnumeratorCancellation] CancellationToken cancellationToken)
+        LiveWindowHub hub, ChartMetrics metrics, TimeProvider time, Action onOverflow, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Subscribe before taking the snapshot so no update falls between the two; a window may then come twice.
-        using var feed = store.Subscribe(onOverflow);
+        using var feed = hub.Subscribe(onOverflow);
         metrics.ClientConnected();
         try
         {
             var first = true;
-            foreach (var window in store.SnapshotFrames())
+            foreach (var window in hub.SnapshotFrames())
             {
                 yield return Item(window, first);
                 first = false;

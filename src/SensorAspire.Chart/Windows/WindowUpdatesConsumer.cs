@@ -8,7 +8,7 @@ using SensorAspire.ServiceDefaults;
 namespace SensorAspire.Chart.Windows;
 
 /// <summary>
-/// Reads the aggregator's compacted window topic from the beginning of every partition into <see cref="WindowStore"/>.
+/// Reads the aggregator's compacted window topic from the beginning of every partition into <see cref="LiveWindowHub"/>.
 /// </summary>
 /// <remarks>
 /// The partitions are assigned by hand, without joining a consumer group: every chart replica must see every sensor,
@@ -18,8 +18,8 @@ namespace SensorAspire.Chart.Windows;
 /// </remarks>
 internal sealed partial class WindowUpdatesConsumer(
     IConsumer<string?, byte[]?> consumer,
-    WindowStore store,
-    WindowFeedStatus status,
+    LiveWindowHub hub,
+    WindowConsumerStatus status,
     ChartMetrics metrics,
     IOptions<ChartOptions> options,
     ILogger<WindowUpdatesConsumer> logger) : BackgroundService
@@ -127,7 +127,7 @@ internal sealed partial class WindowUpdatesConsumer(
         {
             if (message.Key is not null)
             {
-                store.Remove(message.Key);
+                hub.Remove(message.Key);
             }
 
             return;
@@ -142,7 +142,7 @@ internal sealed partial class WindowUpdatesConsumer(
         }
 
         LogWindowRead(window.SensorId, result.Partition.Value, result.Offset.Value);
-        store.Apply(new WindowFrame(window, message.Value));
+        hub.Apply(new WindowFrame(window, message.Value));
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace SensorAspire.Chart.Windows;
 
 /// <summary>Ready once the consumer reads at least one partition of the window topic.</summary>
-internal sealed class WindowFeedHealthCheck(WindowFeedStatus status, IOptions<ChartOptions> options) : IHealthCheck
+internal sealed class WindowConsumerHealthCheck(WindowConsumerStatus status, IOptions<ChartOptions> options) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

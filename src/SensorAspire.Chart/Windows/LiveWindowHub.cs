@@ -5,8 +5,11 @@ using SensorAspire.Contracts;
 
 namespace SensorAspire.Chart.Windows;
 
-/// <summary>The latest window of every sensor, and the SSE clients that want to hear about changes.</summary>
-public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<WindowStore> logger)
+/// <summary>
+/// The broadcast hub of live windows: the latest window of every sensor, and the SSE clients (each a
+/// <see cref="ClientFeed"/>) that every change is offered to.
+/// </summary>
+public sealed partial class LiveWindowHub(IOptions<ChartOptions> options, ILogger<LiveWindowHub> logger)
 {
     private readonly ConcurrentDictionary<string, WindowFrame> _windows = new(StringComparer.Ordinal);
     private readonly Lock _subscribersLock = new();
