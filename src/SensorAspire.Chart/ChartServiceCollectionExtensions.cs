@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SensorAspire.Chart.Streaming;
 using SensorAspire.Chart.Windows;
+using SensorAspire.ServiceDefaults;
 
 namespace SensorAspire.Chart;
 
@@ -10,7 +11,10 @@ public static class ChartServiceCollectionExtensions
     public static IHostApplicationBuilder AddChartServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ChartOptions>().BindConfiguration(ChartOptions.SectionName).ValidateOnStart();
+        services.AddOptions<ChartOptions>()
+            .BindConfiguration(ChartOptions.SectionName)
+            .WithOldKey($"{ChartOptions.SectionName}:WindowTopic", $"{ChartOptions.SectionName}:{nameof(ChartOptions.WindowsTopic)}", (o, topic) => o.WindowsTopic = topic)
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChartOptions>, ValidateChartOptions>();
 
         services.AddSingleton(TimeProvider.System);

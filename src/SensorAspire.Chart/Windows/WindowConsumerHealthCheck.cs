@@ -8,7 +8,7 @@ internal sealed class WindowConsumerHealthCheck(WindowConsumerStatus status, IOp
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var topic = options.Value.WindowTopic;
+        var topic = options.Value.WindowsTopic;
         return Task.FromResult(status.AssignedPartitions > 0
             ? HealthCheckResult.Healthy($"Reading {status.AssignedPartitions} partition(s) of {topic}; {status.MessagesRead} update(s) read.")
             : HealthCheckResult.Unhealthy($"Waiting for topic {topic} to exist (the aggregator creates it)."));

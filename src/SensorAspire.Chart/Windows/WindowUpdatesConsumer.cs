@@ -31,7 +31,7 @@ internal sealed partial class WindowUpdatesConsumer(
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Since .NET 10 the whole of ExecuteAsync runs on the thread pool, so the blocking loop does not hold up startup.
-        var topic = options.Value.WindowTopic;
+        var topic = options.Value.WindowsTopic;
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         HashSet<int> assigned = [];
         var nextPartitionCheck = DateTime.UtcNow;
