@@ -112,7 +112,7 @@ internal sealed partial class ReadingProducerWorker(
         };
 
         // A root span per reading: the trace that follows it through the aggregator to the chart starts here.
-        var activity = KafkaTelemetry.StartSend(SimulatorTelemetry.Source, _options.Topic, message, parent: default);
+        var activity = KafkaTelemetry.StartSend(SimulatorTelemetry.Source, _options.Topic, message, disableTracing: producerSettings.DisableTracing);
         activity?.SetTag("sensor.id", reading.SensorId);
         try
         {

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Confluent.Kafka;
+using SensorAspire.Aggregator;
 using SensorAspire.Aggregator.Kafka;
 using SensorAspire.Contracts;
+using SensorAspire.ServiceDefaults;
 
 namespace SensorAspire.Pipeline.Tests.EndToEnd;
 
@@ -149,6 +151,28 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
         Assert.Equal(ActivityKind.Producer, publish.Kind);
         Assert.All(new[] { process, publish }, s => Assert.Equal(send.TraceId, s.TraceId));
         Assert.Equal("temp1", publish.GetTagItem("messaging.kafka.message.key"));
+    }
+
+    [Fact]
+    public async Task AggregatorWithTracingDisabledRecordsNoSpansButItsUpdatesContinueTheReadingsTrace()
+    {
+        var scenario = new PipelineScenario(broker.BootstrapServers);
+        var simulatorSpans = new SpanCollector();
+        var aggregatorSpans = new SpanCollector();
+        var settings = scenario.AggregatorSettings();
+        settings["Aspire:Confluent:Kafka:Consumer:DisableTracing"] = "true";
+        settings["Aspire:Confluent:Kafka:Producer:DisableTracing"] = "true";
+        await using var windows = new TopicWatcher(broker.BootstrapServers, scenario.WindowsTopic);
+        await using var aggregator = new ServiceHost<AggregatorOptions>(settings, aggregatorSpans).Start();
+        await using var simulator = scenario.StartSimulator(sensors: 1, TimeSpan.FromMilliseconds(200), maxReadings: 1, simulatorSpans);
+
+        var update = await windows.WaitForAsync(r => r.FirstOrDefault(), PipelineScenario.Timeout, Ct);
+        var send = await simulatorSpans.WaitForAsync(spans => spans.FirstOrDefault(s => s.DisplayName == $"send {scenario.ReadingsTopic}"), PipelineScenario.Timeout, Ct);
+
+        var propagated = KafkaTelemetry.ExtractContext(update.Message.Headers);
+        Assert.Equal((send.TraceId, send.SpanId), (propagated.TraceId, propagated.SpanId));
+        // The process span ends before its update is sent, so it would be here by now.
+        Assert.DoesNotContain(aggregatorSpans.Snapshot(), s => s.Source.Name == AggregatorTelemetry.Name);
     }
 
     [Fact]
