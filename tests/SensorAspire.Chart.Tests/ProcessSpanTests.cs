@@ -1,3 +1,4 @@
+using SensorAspire.Testing;
 using System.Diagnostics;
 using static SensorAspire.Chart.Tests.WindowProducer;
 
@@ -8,7 +9,7 @@ public sealed class ProcessSpanTests(BrokerFixture broker)
     [Fact]
     public async Task ProcessSpanContinuesTheTraceOfTheWindowUpdate()
     {
-        var topic = BrokerFixture.UniqueTopic("trace");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "trace");
         var traceId = ActivityTraceId.CreateRandom();
         var parentSpanId = ActivitySpanId.CreateRandom();
         var processed = new TaskCompletionSource<Activity>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -43,7 +44,7 @@ public sealed class ProcessSpanTests(BrokerFixture broker)
     [Fact]
     public async Task ConsumerWithTracingDisabledRecordsNoProcessSpan()
     {
-        var topic = BrokerFixture.UniqueTopic("untraced");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "untraced");
         var spans = new List<string>();
         using var listener = new ActivityListener
         {

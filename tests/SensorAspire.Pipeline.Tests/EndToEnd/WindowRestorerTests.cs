@@ -1,3 +1,4 @@
+using SensorAspire.Testing;
 using System.Text.Json;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
