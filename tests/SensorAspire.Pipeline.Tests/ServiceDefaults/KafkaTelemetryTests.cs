@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using SensorAspire.ServiceDefaults;
 
-namespace SensorAspire.Pipeline.Tests;
+namespace SensorAspire.Pipeline.Tests.ServiceDefaults;
 
 public sealed class KafkaTelemetryTests : IDisposable
 {

@@ -2,7 +2,7 @@ using SensorAspire.Testing;
 using System.Diagnostics;
 using static SensorAspire.Chart.Tests.WindowProducer;
 
-namespace SensorAspire.Chart.Tests;
+namespace SensorAspire.Chart.Tests.Windows;
 
 public sealed class ProcessSpanTests(BrokerFixture broker)
 {

@@ -3,7 +3,7 @@ using SensorAspire.Aggregator;
 using SensorAspire.Pipeline.Tests.EndToEnd;
 using SensorAspire.ServiceDefaults;
 
-namespace SensorAspire.Pipeline.Tests;
+namespace SensorAspire.Pipeline.Tests.Aggregator;
 
 public sealed class HostConfigurationTests
 {

@@ -10,7 +10,7 @@ using SensorAspire.Chart.Streaming;
 using SensorAspire.Contracts;
 using static SensorAspire.Chart.Tests.WindowProducer;
 
-namespace SensorAspire.Chart.Tests;
+namespace SensorAspire.Chart.Tests.Streaming;
 
 public sealed class ChartApiTests(BrokerFixture broker)
 {
