@@ -37,18 +37,23 @@ public static class KafkaTelemetry
     /// Call <see cref="RecordDelivery"/> or <see cref="RecordError"/> when the delivery report arrives, then dispose.
     /// The span does not become <see cref="Activity.Current"/>, because it usually ends on the delivery-report thread.
     /// </summary>
-    /// <returns>The span, or null when nobody listens (the parent context is still propagated).</returns>
+    /// <param name="disableTracing">
+    /// The producer's <see cref="KafkaProducerSettings.DisableTracing"/>: no span, but the parent context is still written
+    /// into the headers, as Aspire.Confluent.Kafka does, so the trace continues downstream.
+    /// </param>
+    /// <returns>The span, or null when nobody listens or tracing is disabled (the parent context is still propagated).</returns>
     public static Activity? StartSend<TKey, TValue>(
         ActivitySource source,
         string topic,
         Message<TKey, TValue> message,
         ActivityContext parent = default,
-        IEnumerable<ActivityLink>? links = null)
+        IEnumerable<ActivityLink>? links = null,
+        bool disableTracing = false)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(message);
         Activity? activity = null;
-        if (source.HasListeners())
+        if (!disableTracing && source.HasListeners())
         {
             // The span ends in the delivery report, on another thread: it must not stay Activity.Current here, or the
             // next send on this thread would become its child.
@@ -106,13 +111,15 @@ public static class KafkaTelemetry
 
     /// <summary>
     /// Starts a <c>process {topic}</c> Consumer span for a consumed message: a child of the context found in the
-    /// message headers, with a link to it. Without a context in the headers the span starts a new trace.
+    /// message headers, with a link to it. Without a context in the headers the span starts a new trace. With
+    /// <paramref name="disableTracing"/> (the consumer's <see cref="KafkaConsumerSettings.DisableTracing"/>) there is no
+    /// span; <see cref="ContextToContinue"/> still carries the producer's context on.
     /// </summary>
-    public static Activity? StartProcess<TKey, TValue>(ActivitySource source, ConsumeResult<TKey, TValue> result, string? consumerGroup)
+    public static Activity? StartProcess<TKey, TValue>(ActivitySource source, ConsumeResult<TKey, TValue> result, string? consumerGroup, bool disableTracing = false)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(result);
-        if (!source.HasListeners())
+        if (disableTracing || !source.HasListeners())
         {
             return null;
         }
@@ -143,6 +150,22 @@ public static class KafkaTelemetry
         }
 
         return activity;
+    }
+
+    /// <summary>
+    /// The trace context that work done for a consumed message (e.g. the messages it causes) continues: its process
+    /// span's, or, when the consumer's tracing is disabled, the producer's context from the message headers, so a trace
+    /// still connects across a service that records no spans. Default when there is none.
+    /// </summary>
+    public static ActivityContext ContextToContinue<TKey, TValue>(Activity? process, ConsumeResult<TKey, TValue> result, bool disableTracing)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (process is not null)
+        {
+            return process.Context;
+        }
+
+        return disableTracing ? ExtractContext(result.Message?.Headers) : default;
     }
 
     /// <summary>Reads the W3C trace context (<c>traceparent</c>/<c>tracestate</c>) from Kafka headers; default if absent.</summary>

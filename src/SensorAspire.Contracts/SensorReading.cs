@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+
 namespace SensorAspire.Contracts;
 
 /// <summary>
@@ -6,8 +9,35 @@ namespace SensorAspire.Contracts;
 /// <param name="SensorId">Stable id of the sensor; also the Kafka message key.</param>
 /// <param name="Timestamp">When the sensor measured the value (UTC).</param>
 /// <param name="Value">Temperature in degrees Celsius.</param>
-public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, double Value)
+public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, double Value) : ISensorMessage
 {
+    /// <summary>The schema version this code writes and the only one it reads.</summary>
+    public const int Version = 1;
+
     /// <summary>Schema version of the JSON message; readers reject versions they do not know.</summary>
-    public int V { get; init; } = 1;
+    public int V { get; init; } = Version;
+
+    /// <summary>The message value: UTF-8 JSON.</summary>
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, ContractsJsonContext.Default.SensorReading);
+
+    /// <summary>
+    /// Reads a message (key and UTF-8 JSON value). Valid: version <see cref="Version"/>, a sensor id equal to the key
+    /// (per-sensor ordering and replay detection rely on every reading of a sensor sharing a partition), a timestamp and
+    /// a finite value. Otherwise returns false with the reason.
+    /// </summary>
+    public static bool TryRead(string? key, ReadOnlySpan<byte> value, [NotNullWhen(true)] out SensorReading? reading, out ReadFailure failure)
+    {
+        if (!SensorMessage.TryRead(key, value, ContractsJsonContext.Default.SensorReading, Version, out reading, out failure))
+        {
+            return false;
+        }
+
+        if (reading.Timestamp == default || !double.IsFinite(reading.Value))
+        {
+            reading = null;
+            return ReadFailure.Fail(ReadFailure.InvalidReading, "timestamp is missing or value is not a finite number", out failure);
+        }
+
+        return true;
+    }
 }

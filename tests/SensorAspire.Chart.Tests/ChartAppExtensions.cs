@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using SensorAspire.Chart.Windows;
 using SensorAspire.Contracts;
+using SensorAspire.Testing;
 
 namespace SensorAspire.Chart.Tests;
 
@@ -8,24 +9,21 @@ internal static class ChartAppExtensions
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    /// <summary>Waits, on the store's own change notifications, until the chart's windows satisfy <paramref name="condition"/>.</summary>
+    /// <summary>Waits, on the hub's own change notifications, until the chart's windows satisfy <paramref name="condition"/>.</summary>
     public static async Task<IReadOnlyList<WindowUpdated>> WaitForWindowsAsync(
         this ChartApp app, Func<IReadOnlyList<WindowUpdated>, bool> condition)
     {
-        var store = app.Services.GetRequiredService<WindowStore>();
-        using var feed = store.Subscribe();
-        var cancellationToken = TestContext.Current.CancellationToken;
-        var snapshot = store.Snapshot();
-        while (!condition(snapshot))
-        {
-            await feed.WaitAsync(cancellationToken).AsTask().WaitAsync(Timeout, cancellationToken);
-            while (feed.TryTake(out _))
+        var hub = app.Services.GetRequiredService<LiveWindowHub>();
+        using var feed = hub.Subscribe();
+        return await Wait.ForAsync(
+            () => hub.Snapshot() is var snapshot && condition(snapshot) ? snapshot : null,
+            async ct =>
             {
-            }
-
-            snapshot = store.Snapshot();
-        }
-
-        return snapshot;
+                await feed.WaitAsync(ct);
+                while (feed.TryTake(out _))
+                {
+                }
+            },
+            "the chart's windows to match", Timeout);
     }
 }

@@ -1,12 +1,10 @@
 using SensorAspire.Chart.Streaming;
 using static SensorAspire.Chart.Tests.WindowProducer;
 
-namespace SensorAspire.Chart.Tests;
+namespace SensorAspire.Chart.Tests.Streaming;
 
 public sealed class ClientFeedTests
 {
-    private static WindowFrame Frame(string sensorId, params double[] values) => WindowFrame.Of(Window(sensorId, values));
-
     [Fact]
     public void NewerWindowOfAWaitingSensorReplacesTheOlderOne()
     {
