@@ -1,2 +1,5 @@
 // One embedded broker for the whole assembly; every test makes its own topic.
 [assembly: AssemblyFixture(typeof(SensorAspire.Testing.BrokerFixture))]
+
+// One Chromium for the page tests.
+[assembly: AssemblyFixture(typeof(SensorAspire.Testing.BrowserFixture))]

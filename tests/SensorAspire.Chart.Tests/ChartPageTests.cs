@@ -2,7 +2,6 @@ using SensorAspire.Testing;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 using static SensorAspire.Chart.Tests.WindowProducer;
-using BrowserFixture = SensorAspire.Testing.BrowserFixture;
 
 namespace SensorAspire.Chart.Tests;
 

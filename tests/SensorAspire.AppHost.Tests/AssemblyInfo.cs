@@ -1,1 +1,2 @@
+// One Chromium for the browser tests.
 [assembly: AssemblyFixture(typeof(SensorAspire.Testing.BrowserFixture))]

@@ -1,1 +1,0 @@
-[assembly: AssemblyFixture(typeof(SensorAspire.Testing.BrowserFixture))]
