@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SensorAspire.Testing;
@@ -40,7 +38,7 @@ public sealed class RunningAppHost : IAsyncLifetime
         [
             $"--Kafka:Port={AppHostRun.FreeTcpPort()}",
             $"--AppHost:DashboardApiKey={DashboardApiKey}",
-            $"--AppHost:BrowserToken={BrowserToken}",
+            $"--ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN={BrowserToken}",
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SensorAspire_AppHost>(
             args, (options, _) => options.DisableDashboard = false, ct);
@@ -71,16 +69,6 @@ public sealed class RunningAppHost : IAsyncLifetime
 
     /// <summary>Asks the chart's <c>/api/windows</c> until <paramref name="done"/> holds for what it returns.</summary>
     public Task<Dictionary<string, double[]>> WaitForWindowsAsync(Func<Dictionary<string, double[]>, bool> done, string what)
-        => Wait.ForAsync(async ct => await WindowsAsync(ct) is var windows && done(windows) ? windows : null, what, Timeout, PollInterval);
-
-    /// <summary>The chart's <c>/api/windows</c>: sensor id to the values of its window's points.</summary>
-    public async Task<Dictionary<string, double[]>> WindowsAsync(CancellationToken cancellationToken)
-    {
-        using var client = new HttpClient { BaseAddress = ChartUrl };
-        using var windows = await client.GetFromJsonAsync<JsonDocument>("api/windows", cancellationToken)
-            ?? throw new InvalidOperationException("/api/windows returned null");
-        return windows.RootElement.EnumerateArray().ToDictionary(
-            w => w.GetProperty("sensorId").GetString()!,
-            w => w.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("value").GetDouble()).ToArray());
-    }
+        => Wait.ForAsync(async ct => await ChartWindows.GetAsync(ChartUrl, ct) is var windows && done(windows) ? windows : null,
+            what, Timeout, PollInterval);
 }

@@ -1,0 +1,83 @@
+using System.Text.RegularExpressions;
+using SensorAspire.Testing;
+
+namespace SensorAspire.AppHost.Tests;
+
+/// <summary>
+/// <c>dotnet run --project SensorAspire.AppHost</c> as a user runs it in a terminal: it prints where to look, Ctrl+C stops
+/// everything it started, and <c>Kafka:DataDirectory</c> carries topics and offsets into the next run.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed partial class DotnetRunTests
+{
+    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task CtrlCStopsTheAppHostCleanlyAndLeavesNoProcessBehind()
+    {
+        using var run = AppHostRun.Start(new Dictionary<string, string> { ["Kafka__Port"] = $"{AppHostRun.FreeTcpPort()}" });
+        var chart = await ChartUrlAsync(run);
+        await run.WaitForLineAsync(l => l.Contains("Login to the dashboard at http://localhost:15260/login?t="), RunningAppHost.Timeout);
+        await WaitForSensorsAsync(chart, _ => true);
+        var owned = ProcessTable.OwnedBy(run.Id);
+        Assert.Contains(owned, p => p.CommandLine.Contains("dcp start-apiserver", StringComparison.Ordinal));
+        foreach (var service in new[] { "EmbeddedKafka", "Simulator", "Aggregator", "Chart" })
+        {
+            Assert.Contains(owned, p => p.CommandLine.Contains($"SensorAspire.{service}", StringComparison.Ordinal));
+        }
+
+        run.Interrupt();
+        var exitCode = await run.WaitForExitAsync(s_stopTimeout);
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}{Environment.NewLine}{run.Output}");
+        await Wait.UntilAsync(() => owned.All(p => !ProcessTable.IsRunning(p.Id)),
+            $"every process the run started to end: {string.Join(", ", owned.Where(p => ProcessTable.IsRunning(p.Id)).Select(p => p.CommandLine))}");
+    }
+
+    [Fact]
+    public async Task DataDirectoryKeepsTheWindowsForTheNextRun()
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("sensoraspire-apphost-").FullName;
+        try
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["Kafka__Port"] = $"{AppHostRun.FreeTcpPort()}",
+                ["Kafka__DataDirectory"] = dataDirectory,
+            };
+            Dictionary<string, double[]> first;
+            using (var run = AppHostRun.Start(environment))
+            {
+                first = await WaitForSensorsAsync(await ChartUrlAsync(run), w => w["temp1"].Length >= 2 && w["temp2"].Length >= 2);
+                run.Interrupt();
+                Assert.Equal(0, await run.WaitForExitAsync(s_stopTimeout));
+            }
+
+            // The first run's points can only reach the second run's chart through what the broker kept on disk.
+            using var second = AppHostRun.Start(environment);
+            await WaitForSensorsAsync(await ChartUrlAsync(second),
+                w => first.All(sensor => sensor.Value.All(w[sensor.Key].Contains)));
+            second.Interrupt();
+            Assert.Equal(0, await second.WaitForExitAsync(s_stopTimeout));
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    private static async Task<Uri> ChartUrlAsync(AppHostRun run)
+    {
+        var line = await run.WaitForLineAsync(l => ChartLine().IsMatch(l), RunningAppHost.Timeout);
+        return new Uri(ChartLine().Match(line).Groups[1].Value);
+    }
+
+    /// <summary>Waits until the chart has windows of both tutorial sensors that satisfy <paramref name="done"/>.</summary>
+    private static Task<Dictionary<string, double[]>> WaitForSensorsAsync(Uri chart, Func<Dictionary<string, double[]>, bool> done)
+        => Wait.ForAsync(
+            async ct => await ChartWindows.GetAsync(chart, ct) is var w && w.ContainsKey("temp1") && w.ContainsKey("temp2") && done(w) ? w : null,
+            "windows of temp1 and temp2 on the chart", RunningAppHost.Timeout, RunningAppHost.PollInterval);
+
+    [GeneratedRegex(@"The chart is at (\S+)")]
+    private static partial Regex ChartLine();
+}
