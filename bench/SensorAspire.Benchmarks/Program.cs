@@ -9,11 +9,12 @@ return args.FirstOrDefault() switch
     "window" => WindowBenchmark.Run(args[1..]),
     "pipeline" => await PipelineBenchmark.RunAsync(args[1..]),
     "chart" => await ChartBenchmark.RunAsync(args[1..]),
+    "apphost" => await AppHostBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.WriteLine("usage: dotnet run -c Release --project bench/SensorAspire.Benchmarks -- <broker|groups|storage|window|pipeline|chart>");
+    Console.WriteLine("usage: dotnet run -c Release --project bench/SensorAspire.Benchmarks -- <broker|groups|storage|window|pipeline|chart|apphost>");
     return 2;
 }
