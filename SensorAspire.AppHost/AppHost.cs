@@ -2,6 +2,9 @@ using SensorAspire.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// Ctrl+C stops each service with SIGTERM, which `dotnet run` passes on (see ProjectStopper.cs).
+builder.StopProjectsGracefully();
+
 // The embedded broker by default; the confluent-local container with -p:KafkaContainer=true (see SensorKafka.cs).
 var kafka = builder.AddSensorKafka("kafka");
 

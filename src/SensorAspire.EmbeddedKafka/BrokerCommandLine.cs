@@ -22,6 +22,7 @@ internal static class BrokerCommandLine
           --segment-bytes        default segment.bytes of topics (default 1048576)
           --retention-bytes      default retention.bytes per partition (default -1: no limit)
           --retention-ms         default retention.ms (default 604800000, 7 days; -1: forever)
+          --shutdown-grace-ms    on Ctrl+C or SIGTERM, wait up to this long for clients to disconnect (default 3000)
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -61,8 +62,10 @@ internal static class BrokerCommandLine
             }
             catch (OperationCanceledException)
             {
-                // Ctrl+C: dispose the broker below.
+                // Ctrl+C: let the clients finish, then dispose the broker below.
             }
+
+            await broker.WaitForClientsToDisconnectAsync(options.ShutdownGracePeriod);
         }
 
         return 0;
@@ -88,6 +91,8 @@ internal static class BrokerCommandLine
         ["--sync-writes"] = (value, options) => TryBool(value, on => options.SyncWrites = on),
         ["--segment-bytes"] = (value, options) => TryInt(value, 1, int.MaxValue, bytes => options.SegmentBytes = bytes),
         ["--retention-bytes"] = (value, options) => TryLong(value, -1, bytes => options.RetentionBytes = bytes),
+        ["--shutdown-grace-ms"] = (value, options) =>
+            TryLong(value, 0, ms => options.ShutdownGracePeriod = TimeSpan.FromMilliseconds(ms)),
         ["--retention-ms"] = (value, options) =>
             TryLong(value, -1, ms => options.RetentionTime = ms < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(ms)),
     };

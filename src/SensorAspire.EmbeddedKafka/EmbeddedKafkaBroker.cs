@@ -158,6 +158,19 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until no client connection is open, or <paramref name="timeout"/> has passed. The broker keeps serving
+    /// meanwhile, reconnections included, so a client that is shutting down can still commit and flush.
+    /// </summary>
+    public async Task WaitForClientsToDisconnectAsync(TimeSpan timeout)
+    {
+        var waited = Stopwatch.StartNew();
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (ConnectionCount > 0 && waited.Elapsed < timeout && await tick.WaitForNextTickAsync())
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -18,6 +18,13 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public int AdvertisedPort { get; set; }
 
+    /// <summary>
+    /// On Ctrl+C or SIGTERM, the runnable broker waits up to this long for its clients to close their connections before
+    /// it stops, so that services stopped at the same moment (an AppHost stops every resource at once) can still commit
+    /// offsets and flush what they produced. Zero stops at once.
+    /// </summary>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Most client connections open at once; a connection over the cap is closed as soon as it is accepted.</summary>
     public int MaxConnections { get; set; } = 1000;
 
