@@ -1,4 +1,6 @@
+using Confluent.Kafka;
 using SensorAspire.EmbeddedKafka.Tests.Clients;
+using SensorAspire.Testing;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
@@ -15,6 +17,29 @@ public sealed class RunnableBrokerTests
             Assert.True(exitCode == 0, error);
             Assert.Contains("with 3 partitions", output);
         });
+    }
+
+    [Fact]
+    public async Task StoppingBrokerServesConnectedClientsUntilTheyDisconnect()
+    {
+        // A broker of its own: the wait watches broker-wide state (every open connection).
+        await using var own = await BrokerFixture.StartAsync(new EmbeddedKafkaOptions { Port = 0 });
+        var broker = own.Broker;
+        var topic = BrokerFixture.UniqueTopic("grace");
+        Task waitForClients;
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync(topic, new Message<Null, string> { Value = "before" }, TestContext.Current.CancellationToken);
+            waitForClients = broker.WaitForClientsToDisconnectAsync(TimeSpan.FromMinutes(5));
+
+            var during = await producer.ProduceAsync(topic, new Message<Null, string> { Value = "while stopping" },
+                TestContext.Current.CancellationToken);
+
+            Assert.Equal(PersistenceStatus.Persisted, during.Status);
+            Assert.False(waitForClients.IsCompleted, "the wait ended while a client was still connected");
+        }
+
+        await waitForClients.WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
     }
 
     [Theory]
@@ -39,11 +64,12 @@ public sealed class RunnableBrokerTests
 
         var error = BrokerCommandLine.Parse(
             ["--port", "9093", "--advertised-host", "broker.local", "--advertised-port", "19093", "--auto-create-topics", "false", "--default-partitions", "4",
-             "--max-connections", "50", "--max-request-bytes", "2048"],
+             "--max-connections", "50", "--max-request-bytes", "2048", "--shutdown-grace-ms", "1500"],
             options);
 
         Assert.Null(error);
         Assert.Equal((9093, "broker.local", 19093, false, 4), (options.Port, options.AdvertisedHost, options.AdvertisedPort, options.AutoCreateTopics, options.DefaultPartitions));
         Assert.Equal((50, 2048), (options.MaxConnections, options.MaxRequestBytes));
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), options.ShutdownGracePeriod);
     }
 }
