@@ -11,10 +11,7 @@ public sealed class BrowserTests(RunningAppHost appHost, BrowserFixture browser)
     [Fact]
     public async Task DashboardTracePageShowsTheReadingCrossingAllThreeServices()
     {
-        using var dashboard = appHost.CreateDashboardApiClient();
-        var trace = await Wait.ForAsync(
-            async ct => (await DashboardTraces.GetAsync(dashboard, ct)).FirstOrDefault(DashboardTraces.HoldsReadingPath),
-            "a trace of the reading path in the dashboard", RunningAppHost.Timeout, RunningAppHost.PollInterval);
+        var trace = await appHost.WaitForReadingTraceAsync();
         await using var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1600, Height = 900 } });
         var page = await context.NewPageAsync();
         await LogInAsync(page);

@@ -67,6 +67,15 @@ public sealed class RunningAppHost : IAsyncLifetime
         return client;
     }
 
+    /// <summary>Asks the dashboard's telemetry API until it holds a trace of the whole reading path, and returns its spans.</summary>
+    public async Task<IGrouping<string, DashboardTraces.Span>> WaitForReadingTraceAsync()
+    {
+        using var dashboard = CreateDashboardApiClient();
+        return await Wait.ForAsync(
+            async ct => (await DashboardTraces.GetAsync(dashboard, ct)).FirstOrDefault(DashboardTraces.HoldsReadingPath),
+            "a trace of the reading path in the dashboard", Timeout, PollInterval);
+    }
+
     /// <summary>Asks the chart's <c>/api/windows</c> until <paramref name="done"/> holds for what it returns.</summary>
     public Task<Dictionary<string, double[]>> WaitForWindowsAsync(Func<Dictionary<string, double[]>, bool> done, string what)
         => Wait.ForAsync(async ct => await ChartWindows.GetAsync(ChartUrl, ct) is var windows && done(windows) ? windows : null,

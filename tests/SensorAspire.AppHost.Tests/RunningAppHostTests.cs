@@ -33,11 +33,7 @@ public sealed class RunningAppHostTests(RunningAppHost appHost)
     [Fact]
     public async Task DashboardShowsOneTraceFromTheSimulatorThroughTheAggregatorToTheChart()
     {
-        using var dashboard = appHost.CreateDashboardApiClient();
-
-        var trace = await Wait.ForAsync(
-            async ct => (await DashboardTraces.GetAsync(dashboard, ct)).FirstOrDefault(DashboardTraces.HoldsReadingPath),
-            "a trace of the reading path in the dashboard", RunningAppHost.Timeout, RunningAppHost.PollInterval);
+        var trace = await appHost.WaitForReadingTraceAsync();
 
         Assert.Equal(["aggregator", "chart", "simulator"], trace.Select(s => s.Service).Distinct().Order());
     }
