@@ -68,7 +68,7 @@ public sealed class RunningAppHost : IAsyncLifetime
     }
 
     /// <summary>Asks the dashboard's telemetry API until it holds a trace of the whole reading path, and returns its spans.</summary>
-    public async Task<IGrouping<string, DashboardTraces.Span>> WaitForReadingTraceAsync()
+    internal async Task<IGrouping<string, DashboardTraces.Span>> WaitForReadingTraceAsync()
     {
         using var dashboard = CreateDashboardApiClient();
         return await Wait.ForAsync(
