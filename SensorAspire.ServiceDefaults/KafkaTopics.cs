@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace SensorAspire.ServiceDefaults;
 
-/// <summary>Creates topics at service start, idempotently.</summary>
+/// <summary>Creates topics at service start, idempotently, or waits for a topic another service creates.</summary>
 public static partial class KafkaTopics
 {
     /// <summary>
@@ -48,9 +48,52 @@ public static partial class KafkaTopics
         }
     }
 
+    /// <summary>
+    /// Returns once <paramref name="topic"/> exists with at least one partition, retrying until
+    /// <paramref name="cancellationToken"/> fires; for a service that writes a topic another service owns. Asks for the
+    /// metadata of every topic, because asking for one by name lets a broker auto-create it with default settings.
+    /// </summary>
+    public static async Task WaitForAsync(ClientConfig clientConfig, string topic, string owner, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(clientConfig);
+        using var admin = new AdminClientBuilder(KafkaHealthCheck.ConnectionSettingsOf(clientConfig)).Build();
+        var delay = TimeSpan.FromMilliseconds(200);
+        var logged = false;
+        while (true)
+        {
+            try
+            {
+                var metadata = await Task.Run(() => admin.GetMetadata(TimeSpan.FromSeconds(10)), cancellationToken).ConfigureAwait(false);
+                if (metadata.Topics.Any(t => t.Topic == topic && !t.Error.IsError && t.Partitions.Count > 0))
+                {
+                    return;
+                }
+            }
+            catch (KafkaException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                MetadataRetry(logger, ex.Message, delay);
+            }
+
+            if (!logged)
+            {
+                WaitingForTopic(logger, topic, owner);
+                logged = true;
+            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2_000));
+        }
+    }
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Kafka topics ready: {Topics}")]
     private static partial void TopicsReady(ILogger logger, string topics);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Creating Kafka topics failed ({Reason}); retrying in {Delay}")]
     private static partial void TopicCreationRetry(ILogger logger, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Reading Kafka metadata failed ({Reason}); retrying in {Delay}")]
+    private static partial void MetadataRetry(ILogger logger, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Waiting for topic {Topic} to exist ({Owner} creates it)")]
+    private static partial void WaitingForTopic(ILogger logger, string topic, string owner);
 }

@@ -57,7 +57,7 @@ internal static class WindowBenchmark
                 tick -= TimeSpan.TicksPerSecond + (TimeSpan.TicksPerSecond / 2);
             }
 
-            changed += new SensorWindow(samples.AsSpan(sensor * 12, 12), ref counts[sensor]).Add(tick, value) == WindowChange.DiscardedTooOld ? 0 : 1;
+            changed += new SensorWindow(samples.AsSpan(sensor * 12, 12), ref counts[sensor]).Add(tick, value) == ReadingOutcome.DiscardedTooOld ? 0 : 1;
             value = value > 39 ? 20 : value + 0.37;
         }
 

@@ -16,7 +16,7 @@ public sealed class AggregatorOptions
     [Range(1, 10_000)]
     public int WindowSize { get; set; } = 12;
 
-    /// <summary>JSON readings written by the simulator.</summary>
+    /// <summary>JSON readings written by the simulator (which waits for the aggregator to create the topic).</summary>
     [Required]
     public string ReadingsTopic { get; set; } = TopicNames.Readings;
 
@@ -32,11 +32,14 @@ public sealed class AggregatorOptions
     [Required]
     public string DeadLetterTopic { get; set; } = TopicNames.DeadLetter;
 
-    /// <summary>Partitions of the readings and windows topics when the aggregator creates them (up to this many replicas share the load).</summary>
+    /// <summary>
+    /// Partitions of the readings and windows topics when the aggregator creates them (up to this many replicas share
+    /// the load). The aggregator owns every topic it reads or writes; no other service creates them.
+    /// </summary>
     [Range(1, 1_000)]
     public int Partitions { get; set; } = 8;
 
-    /// <summary>Create the topics at start (idempotent); turn off where topics are managed elsewhere.</summary>
+    /// <summary>Create the readings, tutorial, windows and dead-letter topics at start (idempotent); turn off where topics are managed elsewhere.</summary>
     public bool CreateTopics { get; set; } = true;
 
     /// <summary>Most readings applied before their window updates are published (coalescing under load).</summary>
@@ -44,7 +47,7 @@ public sealed class AggregatorOptions
     public int MaxBatchSize { get; set; } = 50_000;
 
     /// <summary>
-    /// Most sensors with a pending update in one batch. Bounds the updates built and held until acknowledged at once
+    /// Most changed sensors (each a window update to publish) in one batch. Bounds the updates built and held until acknowledged at once
     /// when many sensors catch up together (memory), while a busy small fleet still coalesces up to MaxBatchSize.
     /// </summary>
     [Range(1, 1_000_000)]

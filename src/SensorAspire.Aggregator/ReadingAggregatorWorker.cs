@@ -68,7 +68,7 @@ internal sealed partial class ReadingAggregatorWorker(
 
             engine.Process(result);
             var deadline = Stopwatch.GetTimestamp() + maxDelay;
-            for (var n = 1; n < o.MaxBatchSize && engine.PendingSensors < o.MaxBatchSensors && Stopwatch.GetTimestamp() < deadline; n++)
+            for (var n = 1; n < o.MaxBatchSize && engine.ChangedSensors < o.MaxBatchSensors && Stopwatch.GetTimestamp() < deadline; n++)
             {
                 if (Consume(TimeSpan.Zero) is not { } next)
                 {
@@ -78,7 +78,7 @@ internal sealed partial class ReadingAggregatorWorker(
                 engine.Process(next);
             }
 
-            engine.PublishPending();
+            engine.PublishChanges();
         }
     }
 

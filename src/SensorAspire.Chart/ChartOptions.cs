@@ -7,8 +7,8 @@ public sealed class ChartOptions
 {
     public const string SectionName = "Chart";
 
-    /// <summary>Compacted topic of window updates written by the aggregator.</summary>
-    public string WindowTopic { get; set; } = TopicNames.Windows;
+    /// <summary>Compacted topic of window updates written by the aggregator (same key as <c>Aggregator:WindowsTopic</c>).</summary>
+    public string WindowsTopic { get; set; } = TopicNames.Windows;
 
     /// <summary>Most sensors kept in memory; updates for further sensors are ignored (and logged once).</summary>
     public int MaxSensors { get; set; } = 1000;
@@ -26,6 +26,6 @@ public sealed class ChartOptions
     /// </summary>
     public int ClientBufferSize { get; set; } = 1000;
 
-    /// <summary>How often the consumer looks for partitions added to <see cref="WindowTopic"/> once it reads it.</summary>
+    /// <summary>How often the consumer looks for partitions added to <see cref="WindowsTopic"/> once it reads it.</summary>
     public TimeSpan PartitionRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -9,9 +9,9 @@ internal sealed class ValidateChartOptions : IValidateOptions<ChartOptions>
     {
         const string Section = ChartOptions.SectionName;
         List<string> errors = [];
-        if (string.IsNullOrWhiteSpace(options.WindowTopic))
+        if (string.IsNullOrWhiteSpace(options.WindowsTopic))
         {
-            errors.Add($"{Section}:{nameof(ChartOptions.WindowTopic)} must name the aggregator's window topic.");
+            errors.Add($"{Section}:{nameof(ChartOptions.WindowsTopic)} must name the aggregator's window topic.");
         }
 
         if (options.MaxSensors < 1)

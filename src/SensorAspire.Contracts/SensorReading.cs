@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+
 namespace SensorAspire.Contracts;
 
 /// <summary>
@@ -8,6 +11,65 @@ namespace SensorAspire.Contracts;
 /// <param name="Value">Temperature in degrees Celsius.</param>
 public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, double Value)
 {
+    /// <summary>The schema version this code writes and the only one it reads.</summary>
+    public const int Version = 1;
+
     /// <summary>Schema version of the JSON message; readers reject versions they do not know.</summary>
-    public int V { get; init; } = 1;
+    public int V { get; init; } = Version;
+
+    /// <summary>The message value: UTF-8 JSON.</summary>
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, ContractsJsonContext.Default.SensorReading);
+
+    /// <summary>
+    /// Reads a message (key and UTF-8 JSON value). Valid: version <see cref="Version"/>, a sensor id equal to the key
+    /// (per-sensor ordering and replay detection rely on every reading of a sensor sharing a partition), a timestamp and
+    /// a finite value. Otherwise returns false with the reason.
+    /// </summary>
+    public static bool TryRead(string? key, ReadOnlySpan<byte> value, [NotNullWhen(true)] out SensorReading? reading, out ReadFailure failure)
+    {
+        reading = null;
+        failure = default;
+        if (value.IsEmpty)
+        {
+            return ReadFailure.Fail(ReadFailure.EmptyValue, "the message has no value", out failure);
+        }
+
+        SensorReading? message;
+        try
+        {
+            message = JsonSerializer.Deserialize(value, ContractsJsonContext.Default.SensorReading);
+        }
+        catch (JsonException ex)
+        {
+            return ReadFailure.Fail(ReadFailure.InvalidJson, ex.Message, out failure);
+        }
+
+        if (message is null)
+        {
+            return ReadFailure.Fail(ReadFailure.InvalidJson, "the value is JSON null", out failure);
+        }
+
+        if (message.V != Version)
+        {
+            return ReadFailure.Fail(ReadFailure.UnsupportedVersion, $"reading version {message.V} is not supported (expected {Version})", out failure);
+        }
+
+        if (string.IsNullOrEmpty(message.SensorId))
+        {
+            return ReadFailure.Fail(ReadFailure.MissingSensorId, "sensorId is missing", out failure);
+        }
+
+        if (!string.Equals(key, message.SensorId, StringComparison.Ordinal))
+        {
+            return ReadFailure.Fail(ReadFailure.KeyMismatch, $"key '{key}' differs from sensorId '{message.SensorId}'", out failure);
+        }
+
+        if (message.Timestamp == default || !double.IsFinite(message.Value))
+        {
+            return ReadFailure.Fail(ReadFailure.InvalidReading, "timestamp is missing or value is not a finite number", out failure);
+        }
+
+        reading = message;
+        return true;
+    }
 }

@@ -7,9 +7,13 @@ namespace SensorAspire.Contracts;
 /// The seed tutorial's wire format on topic <see cref="TopicNames.TutorialSensorData"/>: key <c>"key"</c>, value
 /// <c>"{datetime},{temp1},{temp2}"</c> where datetime is Python's <c>str(datetime.utcnow())</c>, e.g.
 /// <c>2023-03-20 10:11:12.123456</c> (no fraction when the microseconds are zero) and the temperatures are Python floats.
-/// One message carries one reading for each of the sensors <see cref="Sensor1"/> and <see cref="Sensor2"/>.
+/// One message carries one reading for each of the sensors <see cref="Sensor1"/> and <see cref="Sensor2"/>. The format
+/// has no version field: it is the tutorial's, fixed.
 /// </summary>
-public static class TutorialSensorData
+/// <param name="Timestamp">When the readings were taken (UTC).</param>
+/// <param name="Temp1">The reading of <see cref="Sensor1"/>.</param>
+/// <param name="Temp2">The reading of <see cref="Sensor2"/>.</param>
+public readonly record struct TutorialSensorData(DateTimeOffset Timestamp, double Temp1, double Temp2)
 {
     /// <summary>Sensor id the first temperature feeds.</summary>
     public const string Sensor1 = "temp1";
@@ -23,29 +27,37 @@ public static class TutorialSensorData
     // Python writes exactly 6 fraction digits (or none); parsing also accepts 1-7 for hand-written lines.
     private static readonly string[] s_formats = ["yyyy-MM-dd HH:mm:ss.ffffff", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF"];
 
-    /// <summary>Parses a UTF-8 message value; on failure <paramref name="error"/> says what is wrong.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> value, out DateTimeOffset timestamp, out double temp1, out double temp2, out string? error)
+    /// <summary>Reads a UTF-8 message value; otherwise returns false with the reason.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> value, out TutorialSensorData data, out ReadFailure failure)
     {
-        timestamp = default;
-        temp1 = temp2 = 0;
+        data = default;
+        failure = default;
+        if (value.IsEmpty)
+        {
+            return ReadFailure.Fail(ReadFailure.EmptyValue, "the message has no value", out failure);
+        }
+
         if (value.Length > 256)
         {
-            error = "value is longer than 256 bytes";
-            return false;
+            return ReadFailure.Fail(ReadFailure.InvalidTutorialFormat, "value is longer than 256 bytes", out failure);
         }
 
         Span<char> chars = stackalloc char[256];
         if (!Encoding.UTF8.TryGetChars(value, chars, out var written))
         {
-            error = "value is not UTF-8";
-            return false;
+            return ReadFailure.Fail(ReadFailure.InvalidTutorialFormat, "value is not UTF-8", out failure);
         }
 
-        return TryParse(chars[..written], out timestamp, out temp1, out temp2, out error);
+        if (!TryParse(chars[..written], out var timestamp, out var temp1, out var temp2, out var error))
+        {
+            return ReadFailure.Fail(ReadFailure.InvalidTutorialFormat, error, out failure);
+        }
+
+        data = new TutorialSensorData(timestamp, temp1, temp2);
+        return true;
     }
 
-    /// <summary>Parses a message value; on failure <paramref name="error"/> says what is wrong.</summary>
-    public static bool TryParse(ReadOnlySpan<char> value, out DateTimeOffset timestamp, out double temp1, out double temp2, out string? error)
+    private static bool TryParse(ReadOnlySpan<char> value, out DateTimeOffset timestamp, out double temp1, out double temp2, out string error)
     {
         timestamp = default;
         temp1 = temp2 = 0;
@@ -70,7 +82,7 @@ public static class TutorialSensorData
         }
 
         timestamp = new DateTimeOffset(utc, TimeSpan.Zero);
-        error = null;
+        error = "";
         return true;
     }
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Options;
 using SensorAspire.Contracts;
 using SensorAspire.ServiceDefaults;
@@ -35,10 +33,14 @@ internal sealed partial class ReadingProducerWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_options.CreateTopics)
+        // Sending first would let the broker auto-create the topic with its default partition count.
+        try
         {
-            TopicSpecification topic = new() { Name = _options.Topic, NumPartitions = _options.Partitions, ReplicationFactor = 1 };
-            await KafkaTopics.EnsureCreatedAsync(producerSettings.Config, [topic], logger, stoppingToken);
+            await KafkaTopics.WaitForAsync(producerSettings.Config, _options.Topic, "the aggregator", logger, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
         }
 
         var ids = Enumerable.Range(0, _options.SensorCount).Select(_options.SensorId).ToArray();
@@ -112,7 +114,7 @@ internal sealed partial class ReadingProducerWorker(
         var message = new Message<string, byte[]>
         {
             Key = reading.SensorId,
-            Value = JsonSerializer.SerializeToUtf8Bytes(reading, ContractsJsonContext.Default.SensorReading),
+            Value = reading.ToUtf8Json(),
         };
 
         // A root span per reading: the trace that follows it through the aggregator to the chart starts here.

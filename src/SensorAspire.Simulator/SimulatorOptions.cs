@@ -14,7 +14,10 @@ public sealed class SimulatorOptions
     /// <summary>The tutorial's interval, used when neither <see cref="Interval"/> nor <see cref="TargetRate"/> is set.</summary>
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(2);
 
-    /// <summary>Topic the JSON readings go to (key: sensor id).</summary>
+    /// <summary>
+    /// Topic the JSON readings go to (key: sensor id). The aggregator creates it (<c>Aggregator:ReadingsTopic</c>,
+    /// <c>Aggregator:Partitions</c>); the simulator waits for it before sending.
+    /// </summary>
     public string Topic { get; set; } = TopicNames.Readings;
 
     /// <summary>Number of sensors; their ids are <see cref="SensorIdPrefix"/>1 .. <see cref="SensorIdPrefix"/>N.</summary>
@@ -43,12 +46,6 @@ public sealed class SimulatorOptions
 
     /// <summary>Seed of the random generator, for reproducible runs; null seeds randomly.</summary>
     public int? Seed { get; set; }
-
-    /// <summary>Partitions of <see cref="Topic"/> when the simulator creates it.</summary>
-    public int Partitions { get; set; } = 8;
-
-    /// <summary>Create the topic at start (idempotent).</summary>
-    public bool CreateTopics { get; set; } = true;
 
     /// <summary>The ranges in effect (the tutorial's when none are configured).</summary>
     public IReadOnlyList<ValueRange> EffectiveRanges => Ranges.Count > 0 ? Ranges : [new(20, 39), new(10, 29)];

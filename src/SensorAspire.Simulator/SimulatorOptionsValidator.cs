@@ -59,11 +59,6 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             errors.Add($"{S}:MaxReadings must be positive when set (was {options.MaxReadings}).");
         }
 
-        if (options.Partitions < 1)
-        {
-            errors.Add($"{S}:Partitions must be at least 1 (was {options.Partitions}).");
-        }
-
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

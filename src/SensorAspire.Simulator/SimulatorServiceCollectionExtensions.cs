@@ -16,6 +16,9 @@ public static class SimulatorServiceCollectionExtensions
     {
         builder.Services.AddOptions<SimulatorOptions>()
             .BindConfiguration(SimulatorOptions.SectionName)
+            // The aggregator owns the readings topic now (one owner, one partitions setting).
+            .WithRemovedKey($"{SimulatorOptions.SectionName}:Partitions", "the aggregator creates the readings topic with Aggregator:Partitions")
+            .WithRemovedKey($"{SimulatorOptions.SectionName}:CreateTopics", "the aggregator creates the readings topic unless Aggregator:CreateTopics is false")
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SimulatorOptions>, SimulatorOptionsValidator>();
 

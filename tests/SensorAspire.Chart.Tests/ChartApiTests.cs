@@ -86,12 +86,12 @@ public sealed class ChartApiTests(BrokerFixture broker)
         await NextWindowAsync(events);
         var leaving = app.CreateHttpClient();
         var leavingResponse = await leaving.GetAsync("api/windows/stream", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        var store = app.Services.GetRequiredService<SensorAspire.Chart.Windows.WindowStore>();
-        Assert.Equal(2, store.SubscriberCount);
+        var hub = app.Services.GetRequiredService<SensorAspire.Chart.Windows.LiveWindowHub>();
+        Assert.Equal(2, hub.SubscriberCount);
 
         leavingResponse.Dispose();
         leaving.Dispose();
-        await WaitUntilAsync(() => store.SubscriberCount == 1);
+        await WaitUntilAsync(() => hub.SubscriberCount == 1);
         await producer.ProduceAsync(Window("temp1", 20, 21));
         var update = await NextWindowAsync(events);
 
@@ -116,14 +116,14 @@ public sealed class ChartApiTests(BrokerFixture broker)
         }).Start();
         await app.WaitForWindowsAsync(w => w.Count == 1);
         var cancellationToken = TestContext.Current.CancellationToken;
-        var store = app.Services.GetRequiredService<SensorAspire.Chart.Windows.WindowStore>();
+        var hub = app.Services.GetRequiredService<SensorAspire.Chart.Windows.LiveWindowHub>();
         using var stalled = await StalledClient.ConnectAsync(app.BaseAddress);
         using var reading = app.CreateHttpClient();
         using var readingResponse = await reading.GetAsync("api/windows/stream", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         await using var events = SseParser.Create(await readingResponse.Content.ReadAsStreamAsync(cancellationToken))
             .EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         await NextWindowAsync(events);
-        await WaitUntilAsync(() => store.SubscriberCount == 2);
+        await WaitUntilAsync(() => hub.SubscriberCount == 2);
 
         // Produced in batches paced by the reading client, so it never has more than a batch waiting.
         var values = Enumerable.Range(0, 100).Select(i => 20.0 + (i * 0.125)).ToArray();
@@ -139,12 +139,31 @@ public sealed class ChartApiTests(BrokerFixture broker)
             await ReadUntilAsync(events, ids);
         }
 
-        await WaitUntilAsync(() => store.SubscriberCount == 1);
+        await WaitUntilAsync(() => hub.SubscriberCount == 1);
         await producer.ProduceAsync(Window("zz-last", 1));
 
         // The reading client is the one still connected: it gets the next update.
         await ReadUntilAsync(events, ["zz-last"]);
-        Assert.Equal(1, store.SubscriberCount);
+        Assert.Equal(1, hub.SubscriberCount);
+    }
+
+    [Fact]
+    public async Task WindowUpdatesTheContractRejectsAreSkippedAndNeverReachThePage()
+    {
+        const string Valid = """{"sensorId":"good","points":[{"timestamp":"2026-01-01T00:00:00+00:00","value":1}],"stats":{"count":1,"min":1,"max":1,"mean":1,"last":1},"source":{"topic":"r","partition":0,"offset":0},"publishedAt":"2026-01-01T00:00:00+00:00","v":1}""";
+        var topic = BrokerFixture.UniqueTopic("invalid");
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        await producer.ProduceRawAsync("bad", Valid.Replace("\"good\"", "\"bad\"", StringComparison.Ordinal).Replace("[{\"timestamp\":\"2026-01-01T00:00:00+00:00\",\"value\":1}]", "null", StringComparison.Ordinal));
+        await producer.ProduceRawAsync("other", Valid);
+        await producer.ProduceRawAsync("good", Valid);
+
+        // The messages share a partition, so once "good" is read the two before it were read too.
+        await using var app = new ChartApp(broker.BootstrapServers, topic).Start();
+        await app.WaitForWindowsAsync(w => w.Any(x => x.SensorId == "good"));
+        using var client = app.CreateHttpClient();
+        var json = await client.GetStringAsync("api/windows", TestContext.Current.CancellationToken);
+
+        Assert.Equal($"[{Valid}]", json);
     }
 
     [Fact]

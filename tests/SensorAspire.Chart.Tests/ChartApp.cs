@@ -34,7 +34,7 @@ public sealed class ChartApp(string bootstrapServers, string topic, IReadOnlyDic
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:kafka", bootstrapServers);
-        builder.UseSetting("Chart:WindowTopic", Topic);
+        builder.UseSetting("Chart:WindowsTopic", Topic);
         builder.UseSetting("Chart:PartitionRefreshInterval", "00:00:01");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

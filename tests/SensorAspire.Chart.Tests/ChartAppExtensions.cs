@@ -8,14 +8,14 @@ internal static class ChartAppExtensions
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    /// <summary>Waits, on the store's own change notifications, until the chart's windows satisfy <paramref name="condition"/>.</summary>
+    /// <summary>Waits, on the hub's own change notifications, until the chart's windows satisfy <paramref name="condition"/>.</summary>
     public static async Task<IReadOnlyList<WindowUpdated>> WaitForWindowsAsync(
         this ChartApp app, Func<IReadOnlyList<WindowUpdated>, bool> condition)
     {
-        var store = app.Services.GetRequiredService<WindowStore>();
-        using var feed = store.Subscribe();
+        var hub = app.Services.GetRequiredService<LiveWindowHub>();
+        using var feed = hub.Subscribe();
         var cancellationToken = TestContext.Current.CancellationToken;
-        var snapshot = store.Snapshot();
+        var snapshot = hub.Snapshot();
         while (!condition(snapshot))
         {
             await feed.WaitAsync(cancellationToken).AsTask().WaitAsync(Timeout, cancellationToken);
@@ -23,7 +23,7 @@ internal static class ChartAppExtensions
             {
             }
 
-            snapshot = store.Snapshot();
+            snapshot = hub.Snapshot();
         }
 
         return snapshot;

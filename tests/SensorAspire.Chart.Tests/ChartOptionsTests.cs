@@ -1,3 +1,11 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using SensorAspire.ServiceDefaults;
+
 namespace SensorAspire.Chart.Tests;
 
 public sealed class ChartOptionsTests
@@ -11,7 +19,7 @@ public sealed class ChartOptionsTests
     {
         var options = new ChartOptions
         {
-            WindowTopic = " ",
+            WindowsTopic = " ",
             MaxSensors = 5,
             MaxSensorsShown = 6,
             ClientBufferSize = 0,
@@ -21,7 +29,7 @@ public sealed class ChartOptionsTests
         var result = new ValidateChartOptions().Validate(null, options);
 
         Assert.True(result.Failed);
-        Assert.Contains("Chart:WindowTopic", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Chart:WindowsTopic", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chart:MaxSensorsShown", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chart:ClientBufferSize", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chart:PartitionRefreshInterval", result.FailureMessage, StringComparison.Ordinal);
@@ -35,5 +43,23 @@ public sealed class ChartOptionsTests
         var error = Assert.ThrowsAny<Exception>(() => app.Start());
 
         Assert.Contains("Chart:ClientBufferSize", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OldWindowTopicKeyStillWorksWithAWarningNamingWindowsTopic()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Chart:WindowTopic"] = "old-windows" });
+        builder.Logging.AddFakeLogging();
+        builder.AddChartServices();
+        using var host = builder.Build();
+
+        var options = host.Services.GetRequiredService<IOptions<ChartOptions>>().Value;
+
+        Assert.Equal("old-windows", options.WindowsTopic);
+        var warning = Assert.Single(host.Services.GetFakeLogCollector().GetSnapshot(), r => r.Category == SettingKeys.LogCategory);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("Chart:WindowTopic", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("Chart:WindowsTopic", warning.Message, StringComparison.Ordinal);
     }
 }

@@ -5,8 +5,6 @@ namespace SensorAspire.Chart.Tests;
 
 public sealed class ClientFeedTests
 {
-    private static WindowFrame Frame(string sensorId, params double[] values) => WindowFrame.Of(Window(sensorId, values));
-
     [Fact]
     public void NewerWindowOfAWaitingSensorReplacesTheOlderOne()
     {

@@ -1,6 +1,6 @@
 using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
+using SensorAspire.Chart.Streaming;
 using SensorAspire.Contracts;
 
 namespace SensorAspire.Chart.Tests;
@@ -26,12 +26,24 @@ public sealed class WindowProducer(string bootstrapServers, string topic) : IDis
         return new WindowUpdated(sensorId, points, stats, new SourcePosition(TopicNames.Readings, 0, values.Length - 1), DateTimeOffset.UtcNow);
     }
 
+    /// <summary>A window as the chart holds it: with the bytes it would have read from Kafka.</summary>
+    public static WindowFrame Frame(string sensorId, params double[] values)
+    {
+        var window = Window(sensorId, values);
+        return new WindowFrame(window, window.ToUtf8Json());
+    }
+
+    /// <summary>Writes a message value as given, valid or not, to partition 0 (so such messages keep their order).</summary>
+    public async Task ProduceRawAsync(string key, string value)
+        => await _producer.ProduceAsync(new TopicPartition(topic, 0), new Message<string, byte[]> { Key = key, Value = Encoding.UTF8.GetBytes(value) },
+            TestContext.Current.CancellationToken);
+
     public async Task<DeliveryResult<string, byte[]>> ProduceAsync(WindowUpdated window, string? traceParent = null)
     {
         var message = new Message<string, byte[]>
         {
             Key = window.SensorId,
-            Value = JsonSerializer.SerializeToUtf8Bytes(window, ContractsJsonContext.Default.WindowUpdated),
+            Value = window.ToUtf8Json(),
         };
         if (traceParent is not null)
         {
@@ -46,7 +58,7 @@ public sealed class WindowProducer(string bootstrapServers, string topic) : IDis
         => _producer.Produce(topic, new Message<string, byte[]>
         {
             Key = window.SensorId,
-            Value = JsonSerializer.SerializeToUtf8Bytes(window, ContractsJsonContext.Default.WindowUpdated),
+            Value = window.ToUtf8Json(),
         });
 
     public void Flush() => _producer.Flush(TestContext.Current.CancellationToken);

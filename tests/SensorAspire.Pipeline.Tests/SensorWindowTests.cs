@@ -47,7 +47,7 @@ public sealed class SensorWindowTests
 
         var change = window.Add(At(1), 2);
 
-        Assert.Equal(WindowChange.Inserted, change);
+        Assert.Equal(ReadingOutcome.Inserted, change);
         Assert.Equal([1.0, 2.0, 3.0], window.ToPoints().Select(p => p.Value));
         Assert.Equal(3, window.Last);
     }
@@ -61,7 +61,7 @@ public sealed class SensorWindowTests
 
         var change = window.Add(At(4), 4);
 
-        Assert.Equal(WindowChange.DiscardedTooOld, change);
+        Assert.Equal(ReadingOutcome.DiscardedTooOld, change);
         Assert.Equal([5.0, 6.0], window.ToPoints().Select(p => p.Value));
     }
 
@@ -129,7 +129,7 @@ public sealed class SensorWindowTests
 
         private SensorWindow View => new(_samples, ref _count);
 
-        public WindowChange Add(long utcTicks, double value) => View.Add(utcTicks, value);
+        public ReadingOutcome Add(long utcTicks, double value) => View.Add(utcTicks, value);
 
         public void Reset(IReadOnlyList<WindowPoint> points) => View.Reset(points);
 

@@ -8,42 +8,40 @@ public sealed class TutorialSensorDataTests
     [Fact]
     public void ParsesThePythonProducersValue()
     {
-        var ok = TutorialSensorData.TryParse("2023-03-20 10:11:12.123456,25.3,17.9"u8, out var timestamp, out var temp1, out var temp2, out var error);
+        var ok = TutorialSensorData.TryRead("2023-03-20 10:11:12.123456,25.3,17.9"u8, out var data, out var failure);
 
-        Assert.True(ok, error);
-        Assert.Equal(new DateTimeOffset(2023, 3, 20, 10, 11, 12, TimeSpan.Zero).AddTicks(1_234_560), timestamp);
-        Assert.Equal(25.3, temp1);
-        Assert.Equal(17.9, temp2);
+        Assert.True(ok, failure.Detail);
+        Assert.Equal(new TutorialSensorData(new DateTimeOffset(2023, 3, 20, 10, 11, 12, TimeSpan.Zero).AddTicks(1_234_560), 25.3, 17.9), data);
     }
 
     [Fact]
     public void ParsesADatetimeWithoutMicroseconds()
     {
         // Python's str(datetime) drops the fraction when microsecond == 0.
-        var ok = TutorialSensorData.TryParse("2023-03-20 10:11:12,20.0,39"u8, out var timestamp, out _, out var temp2, out _);
+        var ok = TutorialSensorData.TryRead("2023-03-20 10:11:12,20.0,39"u8, out var data, out _);
 
         Assert.True(ok);
-        Assert.Equal(new DateTimeOffset(2023, 3, 20, 10, 11, 12, TimeSpan.Zero), timestamp);
-        Assert.Equal(39, temp2);
+        Assert.Equal(new DateTimeOffset(2023, 3, 20, 10, 11, 12, TimeSpan.Zero), data.Timestamp);
+        Assert.Equal(39, data.Temp2);
     }
 
     [Fact]
     public void AcceptsShorterFractionsWrittenByHand()
     {
-        var ok = TutorialSensorData.TryParse("2023-03-20 10:11:12.5,1,2"u8, out var timestamp, out _, out _, out _);
+        var ok = TutorialSensorData.TryRead("2023-03-20 10:11:12.5,1,2"u8, out var data, out _);
 
         Assert.True(ok);
-        Assert.Equal(new DateTimeOffset(2023, 3, 20, 10, 11, 12, 500, TimeSpan.Zero), timestamp);
+        Assert.Equal(new DateTimeOffset(2023, 3, 20, 10, 11, 12, 500, TimeSpan.Zero), data.Timestamp);
     }
 
     [Fact]
     public void ParsesFullPrecisionPythonFloats()
     {
-        var ok = TutorialSensorData.TryParse("2023-03-20 10:11:12.000001,38.97450927159328,1e-05"u8, out _, out var temp1, out var temp2, out _);
+        var ok = TutorialSensorData.TryRead("2023-03-20 10:11:12.000001,38.97450927159328,1e-05"u8, out var data, out _);
 
         Assert.True(ok);
-        Assert.Equal(38.97450927159328, temp1);
-        Assert.Equal(0.00001, temp2);
+        Assert.Equal(38.97450927159328, data.Temp1);
+        Assert.Equal(0.00001, data.Temp2);
     }
 
     [Theory]
@@ -55,10 +53,11 @@ public sealed class TutorialSensorDataTests
     [InlineData("2023-03-20 10:11:12.123456,25.3,17.9,1")]
     public void RejectsValuesThatAreNotTheTutorialsFormat(string value)
     {
-        var ok = TutorialSensorData.TryParse(Encoding.UTF8.GetBytes(value), out _, out _, out _, out var error);
+        var ok = TutorialSensorData.TryRead(Encoding.UTF8.GetBytes(value), out _, out var failure);
 
         Assert.False(ok);
-        Assert.False(string.IsNullOrEmpty(error));
+        Assert.Equal(ReadFailure.InvalidTutorialFormat, failure.Reason);
+        Assert.False(string.IsNullOrEmpty(failure.Detail));
     }
 
     [Fact]

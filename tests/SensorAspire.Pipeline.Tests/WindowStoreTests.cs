@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using SensorAspire.Aggregator;
 using SensorAspire.Aggregator.Windows;
@@ -11,18 +12,21 @@ public sealed class WindowStoreTests
 
     private static WindowStore NewStore(int windowSize = 12) => new(Options.Create(new AggregatorOptions { WindowSize = windowSize }));
 
+    private static ReadingOutcome Apply(WindowStore store, string sensorId, long ticks, double value, string topic, int partition, long offset)
+        => store.Apply(new DecodedReading(sensorId, ticks, value), new SourcePosition(topic, partition, offset), default(ActivityContext));
+
     [Fact]
-    public void ReplayedReadingAtOrBeforeTheRestoredPositionIsSkipped()
+    public void ReplayedReadingAtOrBeforeTheRestoredPositionIsAlreadyApplied()
     {
         var store = NewStore();
         store.Restore(new WindowUpdated("s1", [new(new DateTimeOffset(s_t0, TimeSpan.Zero), 1)], new(1, 1, 1, 1, 1), new("readings", 3, 41), DateTimeOffset.UnixEpoch));
 
-        var replayed = store.Apply("s1", s_t0, 1, "readings", 3, 41, null, out _);
-        var next = store.Apply("s1", s_t0 + 10, 2, "readings", 3, 42, null, out var slot);
+        var replayed = Apply(store, "s1", s_t0, 1, "readings", 3, 41);
+        var next = Apply(store, "s1", s_t0 + 10, 2, "readings", 3, 42);
 
-        Assert.Null(replayed);
-        Assert.Equal(WindowChange.Appended, next);
-        var window = store.ToMessage(slot, DateTimeOffset.UnixEpoch);
+        Assert.Equal(ReadingOutcome.AlreadyApplied, replayed);
+        Assert.Equal(ReadingOutcome.Appended, next);
+        var window = MessageOf(store, "s1");
         Assert.Equal(2, window.Points.Count);
         Assert.Equal(new SourcePosition("readings", 3, 42), window.Source);
     }
@@ -31,11 +35,11 @@ public sealed class WindowStoreTests
     public void ReadingFromAnotherPartitionIsNotMistakenForAReplay()
     {
         var store = NewStore();
-        store.Apply("s1", s_t0, 1, "readings", 0, 100, null, out _);
+        Apply(store, "s1", s_t0, 1, "readings", 0, 100);
 
-        var change = store.Apply("s1", s_t0 + 1, 2, "SensorData", 0, 5, null, out _);
+        var outcome = Apply(store, "s1", s_t0 + 1, 2, "SensorData", 0, 5);
 
-        Assert.Equal(WindowChange.Appended, change);
+        Assert.Equal(ReadingOutcome.Appended, outcome);
     }
 
     [Fact]
@@ -43,51 +47,65 @@ public sealed class WindowStoreTests
     {
         var store = NewStore();
 
-        store.Apply("a", s_t0, 1, "r", 0, 0, null, out _);
-        store.Apply("b", s_t0, 1, "r", 1, 0, null, out _);
-        store.Apply("a", s_t0 + 1, 2, "r", 0, 1, null, out _);
+        Apply(store, "a", s_t0, 1, "r", 0, 0);
+        Apply(store, "b", s_t0, 1, "r", 1, 0);
+        Apply(store, "a", s_t0 + 1, 2, "r", 0, 1);
 
-        Assert.Equal(["a", "b"], PendingSensors(store));
-        var update = store.ToMessage(store.Pending[0].Slot, DateTimeOffset.UnixEpoch);
+        Assert.Equal(["a", "b"], ChangedSensors(store));
+        var update = store.ToMessage(store.Changed[0].Slot, DateTimeOffset.UnixEpoch);
         Assert.Equal(new SourcePosition("r", 0, 1), update.Source);
         Assert.Equal(2, update.Points.Count);
 
-        store.ClearPending();
-        Assert.Empty(PendingSensors(store));
+        store.ClearChanged();
+        Assert.Empty(ChangedSensors(store));
     }
 
     [Fact]
     public void ReadingDiscardedAsTooOldDoesNotMarkTheSensorChanged()
     {
         var store = NewStore(windowSize: 1);
-        store.Apply("a", s_t0 + 100, 1, "r", 0, 0, null, out _);
-        store.ClearPending();
+        Apply(store, "a", s_t0 + 100, 1, "r", 0, 0);
+        store.ClearChanged();
 
-        var change = store.Apply("a", s_t0, 2, "r", 0, 1, null, out _);
+        var outcome = Apply(store, "a", s_t0, 2, "r", 0, 1);
 
-        Assert.Equal(WindowChange.DiscardedTooOld, change);
-        Assert.Empty(PendingSensors(store));
+        Assert.Equal(ReadingOutcome.DiscardedTooOld, outcome);
+        Assert.Empty(ChangedSensors(store));
     }
 
     [Fact]
-    public void ForgottenSensorsLeaveThePendingListAndTheirSlotsComeBackEmpty()
+    public void ChangedSensorKeepsTheNewestReadingAsParentAndLinksTheOthers()
     {
         var store = NewStore();
-        store.Apply("a", s_t0, 1, "r", 0, 0, null, out _);
-        store.Apply("b", s_t0, 2, "r", 1, 0, null, out _);
-        store.Apply("c", s_t0, 3, "r", 0, 1, null, out _);
+        var first = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var second = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
 
-        store.RemoveWhere((topic, partition) => topic == "r" && partition == 0);
-        store.Apply("d", s_t0 + 1, 4, "r", 2, 0, null, out var reused);
+        store.Apply(new DecodedReading("a", s_t0, 1), new SourcePosition("r", 0, 0), first);
+        store.Apply(new DecodedReading("a", s_t0 + 1, 2), new SourcePosition("r", 0, 1), second);
 
-        store.Apply("a", s_t0 + 1, 5, "r", 0, 2, null, out var again);
+        var changed = Assert.Single(store.Changed.ToArray());
+        Assert.Equal(second, changed.Parent);
+        Assert.Equal([first], changed.Links!.Select(l => l.Context));
+    }
+
+    [Fact]
+    public void ForgottenSensorsLeaveTheChangedListAndTheirSlotsComeBackEmpty()
+    {
+        var store = NewStore();
+        Apply(store, "a", s_t0, 1, "r", 0, 0);
+        Apply(store, "b", s_t0, 2, "r", 1, 0);
+        Apply(store, "c", s_t0, 3, "r", 0, 1);
+
+        store.RemoveWhere(source => source.Topic == "r" && source.Partition == 0);
+        Apply(store, "d", s_t0 + 1, 4, "r", 2, 0);
+        Apply(store, "a", s_t0 + 1, 5, "r", 0, 2);
 
         Assert.Equal(3, store.Count);
-        Assert.Equal(["b", "d", "a"], PendingSensors(store));
-        var d = store.ToMessage(reused, DateTimeOffset.UnixEpoch);
+        Assert.Equal(["b", "d", "a"], ChangedSensors(store));
+        var d = MessageOf(store, "d");
         Assert.Equal([4.0], d.Points.Select(p => p.Value));
         Assert.Equal(new SourcePosition("r", 2, 0), d.Source);
-        Assert.Equal([5.0], store.ToMessage(again, DateTimeOffset.UnixEpoch).Points.Select(p => p.Value));
+        Assert.Equal([5.0], MessageOf(store, "a").Points.Select(p => p.Value));
     }
 
     [Fact]
@@ -100,18 +118,48 @@ public sealed class WindowStoreTests
         {
             for (var s = 0; s < Sensors; s++)
             {
-                store.Apply($"s{s}", s_t0 + r, s + (r * 0.25), "r", s % 8, r, null, out _);
+                Apply(store, $"s{s}", s_t0 + r, s + (r * 0.25), "r", s % 8, r);
             }
         }
 
-        store.Apply("s69999", s_t0 + 9, -1, "r", 69_999 % 8, 9, null, out var last);
+        Apply(store, "s69999", s_t0 + 9, -1, "r", 69_999 % 8, 9);
 
         Assert.Equal(Sensors, store.Count);
-        Assert.Equal([69_999.5, 69_999.75, -1], store.ToMessage(last, DateTimeOffset.UnixEpoch).Points.Select(p => p.Value));
-        var first = store.Pending[0];
+        Assert.Equal([69_999.5, 69_999.75, -1], MessageOf(store, "s69999").Points.Select(p => p.Value));
+        var first = store.Changed[0];
         Assert.Equal("s0", store.SensorId(first.Slot));
         Assert.Equal([0.25, 0.5, 0.75], store.ToMessage(first.Slot, DateTimeOffset.UnixEpoch).Points.Select(p => p.Value));
     }
 
-    private static string[] PendingSensors(WindowStore store) => store.Pending.ToArray().Select(p => store.SensorId(p.Slot)).ToArray();
+    [Fact]
+    public void ApplyingToAnExistingWindowAllocatesNothing()
+    {
+        var store = NewStore();
+        var reading = new DecodedReading("a", s_t0, 1);
+        Apply(store, "a", s_t0, 1, "r", 0, 0);
+        Apply(store, "a", s_t0 + 1, 1, "r", 0, 1);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 2; i < 1_000; i++)
+        {
+            store.Apply(reading with { UtcTicks = s_t0 + i }, new SourcePosition("r", 0, i), default);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static WindowUpdated MessageOf(WindowStore store, string sensorId)
+    {
+        foreach (var changed in store.Changed)
+        {
+            if (store.SensorId(changed.Slot) == sensorId)
+            {
+                return store.ToMessage(changed.Slot, DateTimeOffset.UnixEpoch);
+            }
+        }
+
+        throw new InvalidOperationException($"{sensorId} has not changed since the last publish.");
+    }
+
+    private static string[] ChangedSensors(WindowStore store) => store.Changed.ToArray().Select(p => store.SensorId(p.Slot)).ToArray();
 }

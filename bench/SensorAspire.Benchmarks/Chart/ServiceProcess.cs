@@ -29,7 +29,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess StartChart(string bootstrapServers, string topic, IReadOnlyDictionary<string, string>? settings = null)
         => StartService("SensorAspire.Chart", bootstrapServers, new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
-            ["Chart__WindowTopic"] = topic,
+            ["Chart__WindowsTopic"] = topic,
         });
 
     /// <summary>Starts <paramref name="project"/>'s Release build from artifacts/bin with the given environment.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using SensorAspire.Aggregator.Windows;
@@ -13,7 +12,7 @@ namespace SensorAspire.Aggregator.Kafka;
 /// The aggregator's core, driven by <see cref="ReadingAggregatorWorker"/> and by the consumer's rebalance callbacks,
 /// all on the consume loop's thread: applies readings to windows, publishes one update per changed sensor per batch
 /// (coalescing), dead-letters bad input, and stores input offsets for commit only after everything a batch produced
-/// is acknowledged. Delivery reports arrive on the producer's thread and only touch <see cref="PendingBatch"/> counters.
+/// is acknowledged. Delivery reports arrive on the producer's thread and only touch <see cref="InputBatch"/> counters.
 /// </summary>
 internal sealed partial class WindowAggregationEngine(
     IProducer<string, byte[]> producer,
@@ -28,84 +27,87 @@ internal sealed partial class WindowAggregationEngine(
     private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(30);
 
     private readonly AggregatorOptions _options = options.Value;
-    private readonly Queue<PendingBatch> _inFlight = new();
+    // Batches whose output is sent but not all acknowledged yet, oldest first.
+    private readonly Queue<InputBatch> _awaitingAcks = new();
     private readonly HashSet<TopicPartition> _held = [];
-    private PendingBatch _batch = new();
+    private InputBatch _batch = new();
 
     /// <summary>Input partitions currently assigned (for the health check).</summary>
     public int AssignedPartitions => _held.Count;
 
-    /// <summary>Sensors with an update waiting for the next <see cref="PublishPending"/>.</summary>
-    public int PendingSensors => store.PendingCount;
+    /// <summary>Sensors whose update waits for the next <see cref="PublishChanges"/>.</summary>
+    public int ChangedSensors => store.ChangedCount;
 
     /// <summary>Applies one consumed message (or dead-letters it) as part of the current batch.</summary>
     public void Process(ConsumeResult<string, byte[]> result)
     {
+        var position = new SourcePosition(result.Topic, result.Partition.Value, result.Offset.Value);
         using var activity = KafkaTelemetry.StartProcess(AggregatorTelemetry.Source, result, consumerSettings.Config.GroupId);
-        _batch.Track(result.TopicPartitionOffset);
+        var trace = activity?.Context ?? default;
+        _batch.Track(position);
 
         if (string.Equals(result.Topic, _options.TutorialTopic, StringComparison.Ordinal))
         {
-            if (ReadingDecoder.TryDecodeTutorial(result.Message.Value, out var temp1, out var temp2, out var reason, out var detail))
+            if (ReadingDecoder.TryDecodeTutorial(result.Message.Value, out var temp1, out var temp2, out var failure))
             {
-                Apply(temp1, result, activity);
-                Apply(temp2, result, activity);
+                Apply(temp1, position, trace, activity);
+                Apply(temp2, position, trace, activity);
             }
             else
             {
-                DeadLetter(result, reason, detail, activity);
+                DeadLetter(result, position, failure, activity);
             }
         }
-        else if (ReadingDecoder.TryDecodeJson(result.Message.Key, result.Message.Value, out var reading, out var reason, out var detail))
+        else if (ReadingDecoder.TryDecodeJson(result.Message.Key, result.Message.Value, out var reading, out var failure))
         {
-            Apply(reading, result, activity);
+            Apply(reading, position, trace, activity);
         }
         else
         {
-            DeadLetter(result, reason, detail, activity);
+            DeadLetter(result, position, failure, activity);
         }
     }
 
     /// <summary>Publishes one update per changed sensor and closes the current batch.</summary>
-    public void PublishPending()
+    public void PublishChanges()
     {
         var batch = _batch;
-        if (batch.MessageCount == 0 && store.PendingCount == 0)
+        if (batch.MessageCount == 0 && store.ChangedCount == 0)
         {
             return;
         }
 
         var now = time.GetUtcNow();
-        foreach (ref readonly var pending in store.Pending)
+        foreach (ref readonly var changed in store.Changed)
         {
-            var sensorId = store.SensorId(pending.Slot);
+            var sensorId = store.SensorId(changed.Slot);
             var message = new Message<string, byte[]>
             {
                 Key = sensorId,
-                Value = JsonSerializer.SerializeToUtf8Bytes(store.ToMessage(pending.Slot, now), ContractsJsonContext.Default.WindowUpdated),
+                Value = store.ToMessage(changed.Slot, now).ToUtf8Json(),
             };
-            var activity = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.WindowsTopic, message, pending.LastProcess, pending.Links);
+            var activity = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.WindowsTopic, message, changed.Parent, changed.Links);
             if (activity is { IsAllDataRequested: true })
             {
                 activity.SetTag("sensor.id", sensorId);
-                activity.SetTag("messaging.batch.message_count", (pending.Links?.Count ?? 0) + 1);
+                activity.SetTag("messaging.batch.message_count", (changed.Links?.Count ?? 0) + 1);
             }
 
-            var firstReadingTicks = pending.FirstReadingTicks;
+            var firstReadingTicks = changed.FirstReadingTicks;
             batch.AddOutstanding();
             Produce(_options.WindowsTopic, message, report => OnWindowDelivered(report, batch, activity, firstReadingTicks));
         }
 
-        store.ClearPending();
+        store.ClearChanged();
         batch.Seal();
-        _inFlight.Enqueue(batch);
-        _batch = new PendingBatch();
+        _awaitingAcks.Enqueue(batch);
+        _batch = new InputBatch();
     }
 
     /// <summary>Stores, for the next commit, the offsets of every leading batch whose output is fully acknowledged.</summary>
     public void StoreCompleted(IConsumer<string, byte[]> consumer)
     {
-        while (_inFlight.TryPeek(out var batch) && batch.IsComplete)
+        while (_awaitingAcks.TryPeek(out var batch) && batch.IsComplete)
         {
             if (batch.HasFailed)
             {
@@ -113,22 +115,24 @@ internal sealed partial class WindowAggregationEngine(
                 throw new InvalidOperationException("A window update or dead letter could not be delivered; stopping without committing its input.");
             }
 
-            foreach (var (partition, offset) in batch.NextOffsets)
+            foreach (var consumed in batch.LastConsumed)
             {
+                var partition = new TopicPartition(consumed.Topic, consumed.Partition);
                 if (_held.Contains(partition))
                 {
-                    consumer.StoreOffset(new TopicPartitionOffset(partition, offset));
+                    // Kafka commits the next offset to read.
+                    consumer.StoreOffset(new TopicPartitionOffset(partition, consumed.Offset + 1));
                 }
             }
 
-            _inFlight.Dequeue();
+            _awaitingAcks.Dequeue();
         }
     }
 
-    /// <summary>Publishes what is pending, waits for every acknowledgement and commits (rebalance or shutdown).</summary>
+    /// <summary>Publishes the changed windows, waits for every acknowledgement and commits (rebalance or shutdown).</summary>
     public void Drain(IConsumer<string, byte[]> consumer)
     {
-        PublishPending();
+        PublishChanges();
         producer.Flush(s_flushTimeout);
         StoreCompleted(consumer);
         try
@@ -148,7 +152,7 @@ internal sealed partial class WindowAggregationEngine(
         var assigned = partitions.ToHashSet();
 
         // Windows of partitions given away may be changed by their new owner: drop them (they are on the windows topic).
-        store.RemoveWhere((topic, partition) => topic is null || !assigned.Contains(new TopicPartition(topic, partition)));
+        store.RemoveWhere(source => source.Topic is null || !assigned.Contains(new TopicPartition(source.Topic, source.Partition)));
         restorer.Restore(store, fresh);
         _held.Clear();
         _held.UnionWith(partitions);
@@ -168,21 +172,20 @@ internal sealed partial class WindowAggregationEngine(
     {
         // Someone else owns these now; do not commit, forget their windows and restore them if they come back.
         var lost = partitions.Select(p => p.TopicPartition).ToHashSet();
-        store.RemoveWhere((topic, partition) => topic is not null && lost.Contains(new TopicPartition(topic, partition)));
+        store.RemoveWhere(source => source.Topic is not null && lost.Contains(new TopicPartition(source.Topic, source.Partition)));
         _held.ExceptWith(lost);
         PartitionsLost(partitions.Count);
     }
 
-    private void Apply(in DecodedReading reading, ConsumeResult<string, byte[]> result, Activity? activity)
+    private void Apply(in DecodedReading reading, in SourcePosition position, in ActivityContext trace, Activity? activity)
     {
-        var change = store.Apply(reading.SensorId, reading.UtcTicks, reading.Value, result.Topic, result.Partition.Value, result.Offset.Value, activity, out _);
-        switch (change)
+        switch (store.Apply(reading, position, trace))
         {
-            case null:
+            case ReadingOutcome.AlreadyApplied:
                 telemetry.ReadingsSkipped.Add(1, new KeyValuePair<string, object?>("reason", "duplicate"));
                 activity?.SetTag("sensor.skipped", "duplicate");
                 break;
-            case WindowChange.DiscardedTooOld:
+            case ReadingOutcome.DiscardedTooOld:
                 telemetry.ReadingsSkipped.Add(1, new KeyValuePair<string, object?>("reason", "too-old"));
                 activity?.SetTag("sensor.skipped", "too-old");
                 break;
@@ -192,8 +195,9 @@ internal sealed partial class WindowAggregationEngine(
         }
     }
 
-    private void DeadLetter(ConsumeResult<string, byte[]> result, string reason, string detail, Activity? activity)
+    private void DeadLetter(ConsumeResult<string, byte[]> result, in SourcePosition position, in ReadFailure failure, Activity? activity)
     {
+        var (reason, detail) = failure;
         var headers = new Headers();
         foreach (var header in result.Message.Headers ?? [])
         {
@@ -202,16 +206,16 @@ internal sealed partial class WindowAggregationEngine(
 
         headers.Add(DeadLetterHeaders.Reason, Encoding.UTF8.GetBytes(reason));
         headers.Add(DeadLetterHeaders.Detail, Encoding.UTF8.GetBytes(detail));
-        headers.Add(DeadLetterHeaders.SourceTopic, Encoding.UTF8.GetBytes(result.Topic));
-        headers.Add(DeadLetterHeaders.SourcePartition, Encoding.UTF8.GetBytes(result.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        headers.Add(DeadLetterHeaders.SourceOffset, Encoding.UTF8.GetBytes(result.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        headers.Add(DeadLetterHeaders.SourceTopic, Encoding.UTF8.GetBytes(position.Topic));
+        headers.Add(DeadLetterHeaders.SourcePartition, Encoding.UTF8.GetBytes(position.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        headers.Add(DeadLetterHeaders.SourceOffset, Encoding.UTF8.GetBytes(position.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         var message = new Message<string, byte[]> { Key = result.Message.Key, Value = result.Message.Value, Headers = headers };
         activity?.SetTag("error.type", reason);
         activity?.SetStatus(ActivityStatusCode.Error, detail);
         var send = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.DeadLetterTopic, message);
         telemetry.DeadLetters.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        DeadLettered(result.Topic, result.Partition.Value, result.Offset.Value, reason, detail);
+        DeadLettered(position.Topic, position.Partition, position.Offset, reason, detail);
 
         var batch = _batch;
         batch.AddOutstanding();
@@ -222,7 +226,7 @@ internal sealed partial class WindowAggregationEngine(
         });
     }
 
-    private void OnWindowDelivered(DeliveryReport<string, byte[]> report, PendingBatch batch, Activity? activity, long firstReadingTicks)
+    private void OnWindowDelivered(DeliveryReport<string, byte[]> report, InputBatch batch, Activity? activity, long firstReadingTicks)
     {
         if (report.Error.Code == ErrorCode.NoError)
         {

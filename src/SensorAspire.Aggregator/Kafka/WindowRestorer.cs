@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using SensorAspire.Aggregator.Windows;
@@ -70,7 +69,7 @@ internal sealed partial class WindowRestorer(
             // A tombstone or unreadable newest message restores nothing: the sensor was deleted.
             if (result.Message.Key is { } sensorId
                 && newest.TryGetValue(sensorId, out var position) && position == (result.Partition.Value, result.Offset.Value)
-                && TryRead(result.Message.Value) is { } update && update.SensorId == sensorId
+                && WindowUpdated.TryRead(sensorId, result.Message.Value, out var update, out _)
                 && partitions.Contains(new TopicPartition(update.Source.Topic, update.Source.Partition)))
             {
                 store.Restore(update);
@@ -113,24 +112,6 @@ internal sealed partial class WindowRestorer(
 
         consumer.Unassign();
         return read;
-    }
-
-    private static WindowUpdated? TryRead(byte[]? value)
-    {
-        if (value is null || value.Length == 0)
-        {
-            return null; // a tombstone: the sensor was deleted
-        }
-
-        try
-        {
-            var update = JsonSerializer.Deserialize(value, ContractsJsonContext.Default.WindowUpdated);
-            return update is { V: 1, SensorId: not null, Source: not null, Points: not null } ? update : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Restored {Count} sensor windows from {Read} messages on {Topic}")]

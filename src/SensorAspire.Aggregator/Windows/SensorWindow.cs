@@ -9,7 +9,7 @@ namespace SensorAspire.Aggregator.Windows;
 /// <remarks>
 /// Out-of-order rule: the window holds the N readings with the newest timestamps seen, in timestamp order. A reading
 /// older than the newest one is inserted at its timestamp position (ties keep arrival order); when the window is full
-/// and the reading is older than every reading in it, it is discarded (<see cref="WindowChange.DiscardedTooOld"/>).
+/// and the reading is older than every reading in it, it is discarded (<see cref="ReadingOutcome.DiscardedTooOld"/>).
 /// So the chart's x axis is always monotonic and a late reading never evicts a newer one.
 /// <see cref="Add"/> allocates nothing; min/max/mean are an O(N) pass when published (N is small, 12 by default).
 /// </remarks>
@@ -39,17 +39,17 @@ internal readonly ref struct SensorWindow
     public double Last => _count == 0 ? 0 : _samples[_count - 1].Value;
 
     /// <summary>Adds a reading taken at <paramref name="utcTicks"/>.</summary>
-    public WindowChange Add(long utcTicks, double value)
+    public ReadingOutcome Add(long utcTicks, double value)
     {
         var count = _count;
         var samples = _samples;
-        WindowChange change;
+        ReadingOutcome change;
 
         if (count == samples.Length)
         {
             if (utcTicks < samples[0].Ticks)
             {
-                return WindowChange.DiscardedTooOld;
+                return ReadingOutcome.DiscardedTooOld;
             }
 
             // Evict the oldest: shift left by one, leaving the last slot free.
@@ -60,7 +60,7 @@ internal readonly ref struct SensorWindow
         var i = count;
         if (i > 0 && samples[i - 1].Ticks > utcTicks)
         {
-            change = WindowChange.Inserted;
+            change = ReadingOutcome.Inserted;
             while (i > 0 && samples[i - 1].Ticks > utcTicks)
             {
                 samples[i] = samples[i - 1];
@@ -69,7 +69,7 @@ internal readonly ref struct SensorWindow
         }
         else
         {
-            change = WindowChange.Appended;
+            change = ReadingOutcome.Appended;
         }
 
         samples[i] = new WindowSample(utcTicks, value);

@@ -14,7 +14,7 @@ namespace SensorAspire.Aggregator.Windows;
 /// Struct-of-arrays: a sensor is a slot number. Its samples, count and source position live in blocks shared by a few
 /// thousand sensors (about 1 MB each), so a sensor costs its samples (16 bytes × window size), 24 bytes of state, its
 /// id string and 8-16 bytes of index: about 270 bytes for a window of 12, and no objects of its own beyond the id.
-/// Trace state exists only for sensors with a pending update (<see cref="PendingUpdate"/>). See docs/pipeline.md, "Memory".
+/// Trace state exists only for sensors changed since the last publish (<see cref="ChangedSensor"/>). See docs/pipeline.md, "Memory".
 /// </remarks>
 internal sealed class WindowStore
 {
@@ -27,8 +27,8 @@ internal sealed class WindowStore
     private readonly int _blockShift;
     private readonly int _blockMask;
     private SensorIndex _index;
-    private PendingUpdate[] _pending = new PendingUpdate[64];
-    private int _pendingCount;
+    private ChangedSensor[] _changed = new ChangedSensor[64];
+    private int _changedCount;
     private int _nextSlot;
 
     public WindowStore(IOptions<AggregatorOptions> options)
@@ -43,48 +43,48 @@ internal sealed class WindowStore
     public int Count => _index.Count;
 
     /// <summary>Sensors with readings applied since the last publish, in the order they first changed.</summary>
-    public ReadOnlySpan<PendingUpdate> Pending => _pending.AsSpan(0, _pendingCount);
+    public ReadOnlySpan<ChangedSensor> Changed => _changed.AsSpan(0, _changedCount);
 
-    public int PendingCount => _pendingCount;
+    public int ChangedCount => _changedCount;
 
     public string SensorId(int slot) => BlockOf(slot).Ids[slot & _blockMask]!;
 
     /// <summary>
-    /// Applies one reading consumed at (topic, partition, offset), remembering <paramref name="trace"/> for the
-    /// update when the window changed. Returns null when it was applied already (a replay after restart), otherwise
-    /// what the window did with it.
+    /// Applies a reading consumed at <paramref name="position"/>, remembering <paramref name="trace"/> for the sensor's
+    /// next update when the window changed. A position at or before the last one applied to the sensor's window from
+    /// the same input partition is a replay: <see cref="ReadingOutcome.AlreadyApplied"/>, and nothing changes.
     /// </summary>
-    public WindowChange? Apply(string sensorId, long utcTicks, double value, string topic, int partition, long offset, Activity? trace, out int slot)
+    public ReadingOutcome Apply(in DecodedReading reading, in SourcePosition position, in ActivityContext trace)
     {
-        slot = GetOrAdd(sensorId);
+        var slot = GetOrAdd(reading.SensorId);
         ref var state = ref StateOf(slot);
-        var topicId = TopicId(topic);
-        if (offset <= state.SourceOffset && state.SourcePartition == partition && state.SourceTopicId == topicId)
+        var topicId = TopicId(position.Topic);
+        if (position.Offset <= state.SourceOffset && state.SourcePartition == position.Partition && state.SourceTopicId == topicId)
         {
-            return null;
+            return ReadingOutcome.AlreadyApplied;
         }
 
-        var change = WindowOf(slot).Add(utcTicks, value);
+        var outcome = WindowOf(slot).Add(reading.UtcTicks, reading.Value);
         state.SourceTopicId = topicId;
-        state.SourcePartition = partition;
-        state.SourceOffset = offset;
-        if (change != WindowChange.DiscardedTooOld)
+        state.SourcePartition = position.Partition;
+        state.SourceOffset = position.Offset;
+        if (outcome != ReadingOutcome.DiscardedTooOld)
         {
-            if (state.PendingIndex == 0)
+            if (state.ChangedIndex == 0)
             {
-                if (_pendingCount == _pending.Length)
+                if (_changedCount == _changed.Length)
                 {
-                    Array.Resize(ref _pending, _pending.Length * 2);
+                    Array.Resize(ref _changed, _changed.Length * 2);
                 }
 
-                _pending[_pendingCount++] = new PendingUpdate(slot, utcTicks);
-                state.PendingIndex = _pendingCount;
+                _changed[_changedCount++] = new ChangedSensor(slot, reading.UtcTicks);
+                state.ChangedIndex = _changedCount;
             }
 
-            _pending[state.PendingIndex - 1].AddTrace(trace);
+            _changed[state.ChangedIndex - 1].AddTrace(trace);
         }
 
-        return change;
+        return outcome;
     }
 
     /// <summary>Loads a window published earlier (from the compacted windows topic).</summary>
@@ -99,20 +99,19 @@ internal sealed class WindowStore
     }
 
     /// <summary>
-    /// Forgets the windows whose input partition (topic, partition) matches <paramref name="predicate"/>; topic is null
-    /// for a window that has no input position yet. Used for partitions given away.
+    /// Forgets the windows whose last applied input position matches <paramref name="predicate"/> (its topic is null
+    /// for a window that has none yet). Used for partitions given away.
     /// </summary>
-    public void RemoveWhere(Func<string?, int, bool> predicate)
+    public void RemoveWhere(Func<SourcePosition, bool> predicate)
     {
         var removed = 0;
         for (var slot = 0; slot < _nextSlot; slot++)
         {
-            ref var state = ref StateOf(slot);
             ref var id = ref BlockOf(slot).Ids[slot & _blockMask];
-            if (id is not null && predicate(TopicName(state.SourceTopicId), state.SourcePartition))
+            if (id is not null && predicate(PositionOf(slot)))
             {
                 id = null;
-                state = default;
+                StateOf(slot) = default;
                 _freeSlots.Push(slot);
                 removed++;
             }
@@ -125,41 +124,40 @@ internal sealed class WindowStore
 
         RebuildIndex(_index.Capacity);
 
-        // Keep the pending updates of the sensors still held, in order.
+        // Keep the changed sensors still held, in order.
         var kept = 0;
-        for (var i = 0; i < _pendingCount; i++)
+        for (var i = 0; i < _changedCount; i++)
         {
-            ref var state = ref StateOf(_pending[i].Slot);
-            if (state.PendingIndex != 0)
+            ref var state = ref StateOf(_changed[i].Slot);
+            if (state.ChangedIndex != 0)
             {
-                _pending[kept] = _pending[i];
-                state.PendingIndex = ++kept;
+                _changed[kept] = _changed[i];
+                state.ChangedIndex = ++kept;
             }
         }
 
-        Array.Clear(_pending, kept, _pendingCount - kept);
-        _pendingCount = kept;
+        Array.Clear(_changed, kept, _changedCount - kept);
+        _changedCount = kept;
     }
 
     /// <summary>Builds the message for a sensor's current window.</summary>
     public WindowUpdated ToMessage(int slot, DateTimeOffset publishedAt)
     {
         var window = WindowOf(slot);
-        ref var state = ref StateOf(slot);
-        return new(SensorId(slot), window.ToPoints(), window.ToStats(),
-            new SourcePosition(TopicName(state.SourceTopicId) ?? "", state.SourcePartition, state.SourceOffset), publishedAt);
+        var position = PositionOf(slot);
+        return new(SensorId(slot), window.ToPoints(), window.ToStats(), position with { Topic = position.Topic ?? "" }, publishedAt);
     }
 
-    /// <summary>Empties the pending list after the updates were handed to the producer.</summary>
-    public void ClearPending()
+    /// <summary>Empties the changed list after the updates were handed to the producer.</summary>
+    public void ClearChanged()
     {
-        foreach (ref var pending in _pending.AsSpan(0, _pendingCount))
+        foreach (ref var changed in _changed.AsSpan(0, _changedCount))
         {
-            StateOf(pending.Slot).PendingIndex = 0;
-            pending = default;
+            StateOf(changed.Slot).ChangedIndex = 0;
+            changed = default;
         }
 
-        _pendingCount = 0;
+        _changedCount = 0;
     }
 
     private int GetOrAdd(string sensorId)
@@ -206,6 +204,12 @@ internal sealed class WindowStore
         var block = BlockOf(slot);
         var i = slot & _blockMask;
         return new SensorWindow(block.Samples.AsSpan(i * _windowSize, _windowSize), ref block.States[i].Count);
+    }
+
+    private SourcePosition PositionOf(int slot)
+    {
+        ref var state = ref StateOf(slot);
+        return new SourcePosition(TopicName(state.SourceTopicId)!, state.SourcePartition, state.SourceOffset);
     }
 
     private ref SlotState StateOf(int slot) => ref BlockOf(slot).States[slot & _blockMask];
@@ -273,7 +277,7 @@ internal sealed class WindowStore
         public string?[] Ids { get; } = new string?[sensors];
     }
 
-    /// <summary>A slot's window count and input position (24 bytes).</summary>
+    /// <summary>A slot's window count and last applied input position, compacted (24 bytes).</summary>
     private struct SlotState
     {
         public int Count;
@@ -283,8 +287,8 @@ internal sealed class WindowStore
 
         public int SourcePartition;
 
-        /// <summary>Index into the pending list + 1; 0 when no update is pending.</summary>
-        public int PendingIndex;
+        /// <summary>Index into the changed list + 1; 0 when the sensor has not changed since the last publish.</summary>
+        public int ChangedIndex;
 
         /// <summary>Offset of the last applied reading.</summary>
         public long SourceOffset;

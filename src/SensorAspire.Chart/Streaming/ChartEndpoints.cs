@@ -16,6 +16,11 @@ public static partial class ChartEndpoints
     // Browsers wait this long before reconnecting after the stream ends (sent once, as the first event's "retry:").
     private static readonly TimeSpan s_reconnectDelay = TimeSpan.FromSeconds(1);
 
+    private static readonly byte[] s_arrayStart = "["u8.ToArray();
+    private static readonly byte[] s_separator = ","u8.ToArray();
+    private static readonly byte[] s_arrayEnd = "]"u8.ToArray();
+    private static readonly byte[] s_emptyArray = "[]"u8.ToArray();
+
     public static RouteGroupBuilder MapChartEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api");
@@ -25,17 +30,31 @@ public static partial class ChartEndpoints
         return api;
     }
 
-    private static Ok<IReadOnlyList<WindowUpdated>> GetWindows(WindowStore store) => TypedResults.Ok(store.Snapshot());
+    // A JSON array of the windows as they were received: the chart never serialises a window itself.
+    private static PushStreamHttpResult GetWindows(LiveWindowHub hub)
+    {
+        var frames = hub.SnapshotFrames();
+        return TypedResults.Stream(async body =>
+        {
+            for (var i = 0; i < frames.Count; i++)
+            {
+                await body.WriteAsync(i == 0 ? s_arrayStart : s_separator);
+                await body.WriteAsync(frames[i].Utf8Json);
+            }
+
+            await body.WriteAsync(frames.Count == 0 ? s_emptyArray : s_arrayEnd);
+        }, "application/json");
+    }
 
     private static Ok<ChartPageSettings> GetSettings(IOptions<ChartOptions> options)
         => TypedResults.Ok(new ChartPageSettings(options.Value.MaxSensorsShown));
 
-    // The data is each window's JSON, serialized once per update (WindowFrame) rather than once per client.
-    private static ServerSentEventsResult<string> StreamWindows(
-        WindowStore store, ChartMetrics metrics, TimeProvider time, ILoggerFactory loggers, HttpContext context)
+    // The data is each window's JSON as received from Kafka (WindowFrame), the same bytes for every client.
+    private static ServerSentEventsResult<byte[]> StreamWindows(
+        LiveWindowHub hub, ChartMetrics metrics, TimeProvider time, ILoggerFactory loggers, HttpContext context)
     {
         var logger = loggers.CreateLogger(typeof(ChartEndpoints));
-        var bufferSize = store.ClientBufferSize;
+        var bufferSize = hub.ClientBufferSize;
         // A client further behind than its buffer is cut off: its writer may be stuck on a full socket, so ending the
         // stream from the enumerator would never happen. The browser reconnects and starts from the current windows.
         void Drop()
@@ -45,20 +64,20 @@ public static partial class ChartEndpoints
             context.Abort();
         }
 
-        return TypedResults.ServerSentEvents(Stream(store, metrics, time, Drop, context.RequestAborted));
+        return TypedResults.ServerSentEvents(Stream(hub, metrics, time, Drop, context.RequestAborted));
     }
 
     /// <summary>The current window of every sensor, then each change as it arrives, coalesced per sensor.</summary>
-    internal static async IAsyncEnumerable<SseItem<string>> Stream(
-        WindowStore store, ChartMetrics metrics, TimeProvider time, Action onOverflow, [EnumeratorCancellation] CancellationToken cancellationToken)
+    internal static async IAsyncEnumerable<SseItem<byte[]>> Stream(
+        LiveWindowHub hub, ChartMetrics metrics, TimeProvider time, Action onOverflow, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Subscribe before taking the snapshot so no update falls between the two; a window may then come twice.
-        using var feed = store.Subscribe(onOverflow);
+        using var feed = hub.Subscribe(onOverflow);
         metrics.ClientConnected();
         try
         {
             var first = true;
-            foreach (var window in store.SnapshotFrames())
+            foreach (var window in hub.SnapshotFrames())
             {
                 yield return Item(window, first);
                 first = false;
@@ -84,8 +103,8 @@ public static partial class ChartEndpoints
         }
     }
 
-    private static SseItem<string> Item(WindowFrame window, bool first)
-        => new(window.Json, WindowEventType) { ReconnectionInterval = first ? s_reconnectDelay : null };
+    private static SseItem<byte[]> Item(WindowFrame window, bool first)
+        => new(window.Utf8Json, WindowEventType) { ReconnectionInterval = first ? s_reconnectDelay : null };
 
     [LoggerMessage(30, LogLevel.Warning, "Disconnected an SSE client that fell more than {ClientBufferSize} sensors behind (Chart:ClientBufferSize)")]
     private static partial void LogClientDropped(ILogger logger, int clientBufferSize);

@@ -1,13 +1,12 @@
-using System.Text.Json;
 using SensorAspire.Contracts;
 
 namespace SensorAspire.Chart.Streaming;
 
-/// <summary>A window together with its JSON, serialized once per update however many clients receive it.</summary>
-public sealed record WindowFrame(WindowUpdated Window, string Json)
+/// <summary>
+/// A window update as read from Kafka: the message value exactly as received (validated by
+/// <see cref="WindowUpdated.TryRead"/>), which every client is sent as is, and the window it holds.
+/// </summary>
+public sealed record WindowFrame(WindowUpdated Window, byte[] Utf8Json)
 {
     public string SensorId => Window.SensorId;
-
-    public static WindowFrame Of(WindowUpdated window)
-        => new(window, JsonSerializer.Serialize(window, ContractsJsonContext.Default.WindowUpdated));
 }

@@ -1,14 +1,14 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
+using SensorAspire.Chart.Streaming;
 using SensorAspire.Contracts;
 using SensorAspire.ServiceDefaults;
 
 namespace SensorAspire.Chart.Windows;
 
 /// <summary>
-/// Reads the aggregator's compacted window topic from the beginning of every partition into <see cref="WindowStore"/>.
+/// Reads the aggregator's compacted window topic from the beginning of every partition into <see cref="LiveWindowHub"/>.
 /// </summary>
 /// <remarks>
 /// The partitions are assigned by hand, without joining a consumer group: every chart replica must see every sensor,
@@ -18,8 +18,8 @@ namespace SensorAspire.Chart.Windows;
 /// </remarks>
 internal sealed partial class WindowUpdatesConsumer(
     IConsumer<string?, byte[]?> consumer,
-    WindowStore store,
-    WindowFeedStatus status,
+    LiveWindowHub hub,
+    WindowConsumerStatus status,
     ChartMetrics metrics,
     IOptions<ChartOptions> options,
     ILogger<WindowUpdatesConsumer> logger) : BackgroundService
@@ -31,7 +31,7 @@ internal sealed partial class WindowUpdatesConsumer(
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Since .NET 10 the whole of ExecuteAsync runs on the thread pool, so the blocking loop does not hold up startup.
-        var topic = options.Value.WindowTopic;
+        var topic = options.Value.WindowsTopic;
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         HashSet<int> assigned = [];
         var nextPartitionCheck = DateTime.UtcNow;
@@ -127,33 +127,22 @@ internal sealed partial class WindowUpdatesConsumer(
         {
             if (message.Key is not null)
             {
-                store.Remove(message.Key);
+                hub.Remove(message.Key);
             }
 
             return;
         }
 
-        WindowUpdated? window;
-        try
+        if (!WindowUpdated.TryRead(message.Key, message.Value, out var window, out var failure))
         {
-            window = JsonSerializer.Deserialize(message.Value, ContractsJsonContext.Default.WindowUpdated);
-        }
-        catch (JsonException ex)
-        {
-            activity?.AddException(ex);
-            activity?.SetStatus(ActivityStatusCode.Error);
-            LogUnreadableWindow(ex, result.Partition.Value, result.Offset.Value);
-            return;
-        }
-
-        if (window is null || window.V != 1 || string.IsNullOrEmpty(window.SensorId))
-        {
-            LogUnsupportedWindow(result.Partition.Value, result.Offset.Value);
+            activity?.SetTag("error.type", failure.Reason);
+            activity?.SetStatus(ActivityStatusCode.Error, failure.Detail);
+            LogUnreadableWindow(result.Partition.Value, result.Offset.Value, failure.Reason, failure.Detail);
             return;
         }
 
         LogWindowRead(window.SensorId, result.Partition.Value, result.Offset.Value);
-        store.Apply(window);
+        hub.Apply(new WindowFrame(window, message.Value));
     }
 
     /// <summary>
@@ -187,11 +176,8 @@ internal sealed partial class WindowUpdatesConsumer(
     [LoggerMessage(14, LogLevel.Critical, "Fatal Kafka error {ErrorCode}; the window consumer stops")]
     private partial void LogFatal(Exception exception, ErrorCode errorCode);
 
-    [LoggerMessage(15, LogLevel.Warning, "Skipping an unreadable window update at partition {Partition} offset {Offset}")]
-    private partial void LogUnreadableWindow(Exception exception, int partition, long offset);
-
-    [LoggerMessage(16, LogLevel.Warning, "Skipping a window update of an unknown version or without a sensor id at partition {Partition} offset {Offset}")]
-    private partial void LogUnsupportedWindow(int partition, long offset);
+    [LoggerMessage(15, LogLevel.Warning, "Skipping an unreadable window update at partition {Partition} offset {Offset}: {Reason} ({Detail})")]
+    private partial void LogUnreadableWindow(int partition, long offset, string reason, string detail);
 
     [LoggerMessage(17, LogLevel.Trace, "Window of {SensorId} read at partition {Partition} offset {Offset}")]
     private partial void LogWindowRead(string sensorId, int partition, long offset);

@@ -36,6 +36,22 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
     }
 
     [Fact]
+    public async Task SimulatorStartedFirstWaitsForTheAggregatorToCreateTheReadingsTopic()
+    {
+        var scenario = new PipelineScenario(broker.BootstrapServers);
+        await using var windows = new TopicWatcher(broker.BootstrapServers, scenario.WindowsTopic);
+        await using var simulator = scenario.StartSimulator(sensors: 2, TimeSpan.FromMilliseconds(100), maxReadings: 2 * 3);
+        await using var aggregator = scenario.StartAggregator();
+
+        await windows.WaitForAsync(r => Windows.When(r, ["temp1", "temp2"], w => w.Stats.Count == 3), PipelineScenario.Timeout, Ct);
+
+        // Had the simulator sent first, the broker would have auto-created the topic with its default single partition.
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
+        var topic = admin.GetMetadata(scenario.ReadingsTopic, TimeSpan.FromSeconds(10)).Topics.Single();
+        Assert.Equal(PipelineScenario.Partitions, topic.Partitions.Count);
+    }
+
+    [Fact]
     public async Task TutorialProducerFeedsTemp1AndTemp2WindowsInTimestampOrder()
     {
         var scenario = new PipelineScenario(broker.BootstrapServers);

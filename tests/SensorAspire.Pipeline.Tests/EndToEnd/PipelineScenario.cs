@@ -8,6 +8,9 @@ internal sealed class PipelineScenario(string bootstrapServers)
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>Partitions of the readings and windows topics the aggregator creates (the broker's default is 1).</summary>
+    public const int Partitions = 2;
+
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];
 
     public string BootstrapServers { get; } = bootstrapServers;
@@ -43,7 +46,7 @@ internal sealed class PipelineScenario(string bootstrapServers)
         settings[$"{AggregatorOptions.SectionName}:TutorialTopic"] = TutorialTopic;
         settings[$"{AggregatorOptions.SectionName}:WindowsTopic"] = WindowsTopic;
         settings[$"{AggregatorOptions.SectionName}:DeadLetterTopic"] = DeadLetterTopic;
-        settings[$"{AggregatorOptions.SectionName}:Partitions"] = "2";
+        settings[$"{AggregatorOptions.SectionName}:Partitions"] = Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings[$"{AggregatorOptions.SectionName}:WindowSize"] = windowSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return settings;
     }
@@ -52,7 +55,6 @@ internal sealed class PipelineScenario(string bootstrapServers)
     {
         var settings = Common();
         settings[$"{SimulatorOptions.SectionName}:Topic"] = ReadingsTopic;
-        settings[$"{SimulatorOptions.SectionName}:Partitions"] = "2";
         settings[$"{SimulatorOptions.SectionName}:SensorCount"] = sensors.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings[$"{SimulatorOptions.SectionName}:Interval"] = interval.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
         settings[$"{SimulatorOptions.SectionName}:MaxReadings"] = maxReadings.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -50,11 +50,15 @@ public sealed class WindowRestorerTests(BrokerFixture broker)
 
         Assert.Equal(1, restored);
         Assert.Equal(1, store.Count);
-        var a = store.Apply("a", At(3).UtcTicks, 30, readings, 0, 2, null, out var slot);
-        Assert.Null(a); // offset 2 is already in the restored window
-        var window = store.ToMessage(slot, DateTimeOffset.UnixEpoch);
-        Assert.Equal([20.0], window.Points.Select(p => p.Value));
-        Assert.Equal(new SourcePosition(readings, 0, 2), window.Source);
+        // Offset 2 is already in the restored window; offset 3 continues it.
+        var replayed = store.Apply(new DecodedReading("a", At(3).UtcTicks, 30), new SourcePosition(readings, 0, 2), default);
+        var next = store.Apply(new DecodedReading("a", At(4).UtcTicks, 40), new SourcePosition(readings, 0, 3), default);
+
+        Assert.Equal(ReadingOutcome.AlreadyApplied, replayed);
+        Assert.Equal(ReadingOutcome.Appended, next);
+        var window = store.ToMessage(store.Changed[0].Slot, DateTimeOffset.UnixEpoch);
+        Assert.Equal([20.0, 40.0], window.Points.Select(p => p.Value));
+        Assert.Equal(new SourcePosition(readings, 0, 3), window.Source);
     }
 
     private static DateTimeOffset At(int seconds) => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(seconds);

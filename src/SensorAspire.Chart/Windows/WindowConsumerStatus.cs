@@ -1,7 +1,7 @@
 namespace SensorAspire.Chart.Windows;
 
 /// <summary>What the window consumer has reached, for the health check and logs.</summary>
-public sealed class WindowFeedStatus
+public sealed class WindowConsumerStatus
 {
     private int _assignedPartitions;
     private long _messagesRead;

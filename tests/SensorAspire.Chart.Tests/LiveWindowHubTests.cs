@@ -5,51 +5,51 @@ using static SensorAspire.Chart.Tests.WindowProducer;
 
 namespace SensorAspire.Chart.Tests;
 
-public sealed class WindowStoreTests
+public sealed class LiveWindowHubTests
 {
-    private static WindowStore CreateStore(int maxSensors = 10, int clientBufferSize = 10)
+    private static LiveWindowHub CreateHub(int maxSensors = 10, int clientBufferSize = 10)
         => new(Options.Create(new ChartOptions { MaxSensors = maxSensors, MaxSensorsShown = 1, ClientBufferSize = clientBufferSize }),
-            NullLogger<WindowStore>.Instance);
+            NullLogger<LiveWindowHub>.Instance);
 
     [Fact]
-    public void StoreKeepsTheLatestWindowPerSensorOrderedById()
+    public void HubKeepsTheLatestWindowPerSensorOrderedById()
     {
-        var store = CreateStore();
+        var hub = CreateHub();
 
-        store.Apply(Window("temp2", 10));
-        store.Apply(Window("temp1", 20));
-        store.Apply(Window("temp2", 10, 11));
+        hub.Apply(Frame("temp2", 10));
+        hub.Apply(Frame("temp1", 20));
+        hub.Apply(Frame("temp2", 10, 11));
 
-        Assert.Collection(store.Snapshot(),
+        Assert.Collection(hub.Snapshot(),
             w => Assert.Equal(("temp1", 1), (w.SensorId, w.Points.Count)),
             w => Assert.Equal(("temp2", 2), (w.SensorId, w.Points.Count)));
     }
 
     [Fact]
-    public void StoreIgnoresNewSensorsBeyondMaxSensorsButUpdatesKnownOnes()
+    public void HubIgnoresNewSensorsBeyondMaxSensorsButUpdatesKnownOnes()
     {
-        var store = CreateStore(maxSensors: 1);
+        var hub = CreateHub(maxSensors: 1);
 
-        store.Apply(Window("temp1", 20));
-        store.Apply(Window("temp2", 10));
-        store.Apply(Window("temp1", 20, 21));
+        hub.Apply(Frame("temp1", 20));
+        hub.Apply(Frame("temp2", 10));
+        hub.Apply(Frame("temp1", 20, 21));
 
-        var only = Assert.Single(store.Snapshot());
+        var only = Assert.Single(hub.Snapshot());
         Assert.Equal(("temp1", 2), (only.SensorId, only.Points.Count));
     }
 
     [Fact]
     public void EverySubscriberGetsEachWindowAndADisposedOneNoLonger()
     {
-        var store = CreateStore();
-        using var staying = store.Subscribe();
-        var leaving = store.Subscribe();
+        var hub = CreateHub();
+        using var staying = hub.Subscribe();
+        var leaving = hub.Subscribe();
 
-        store.Apply(Window("temp1", 20));
+        hub.Apply(Frame("temp1", 20));
         leaving.Dispose();
-        store.Apply(Window("temp2", 10));
+        hub.Apply(Frame("temp2", 10));
 
-        Assert.Equal(1, store.SubscriberCount);
+        Assert.Equal(1, hub.SubscriberCount);
         Assert.True(staying.TryTake(out var a));
         Assert.True(staying.TryTake(out var b));
         Assert.Equal(["temp1", "temp2"], [a.SensorId, b.SensorId]);
@@ -61,13 +61,13 @@ public sealed class WindowStoreTests
     [Fact]
     public void AClientThatOverflowsDoesNotStopOthersFromReceiving()
     {
-        var store = CreateStore(clientBufferSize: 2);
-        using var stuck = store.Subscribe();
-        using var reading = store.Subscribe();
+        var hub = CreateHub(clientBufferSize: 2);
+        using var stuck = hub.Subscribe();
+        using var reading = hub.Subscribe();
 
         foreach (var id in new[] { "a", "b", "c", "d" })
         {
-            store.Apply(Window(id, 1));
+            hub.Apply(Frame(id, 1));
             Assert.True(reading.TryTake(out var window));
             Assert.Equal(id, window.SensorId);
         }

@@ -1,19 +1,21 @@
-using Confluent.Kafka;
+using SensorAspire.Contracts;
 
 namespace SensorAspire.Aggregator.Kafka;
 
 /// <summary>
-/// Readings consumed together and the messages (window updates, dead letters) they produced. Its input offsets may be
-/// stored for commit only once every one of those messages is acknowledged by the broker.
+/// Input consumed in one pass of the consume loop, and the messages (window updates, dead letters) it produced. Its
+/// offsets may be stored for commit only once every one of those messages is acknowledged by the broker.
 /// </summary>
-internal sealed class PendingBatch
+internal sealed class InputBatch
 {
+    private readonly Dictionary<(string Topic, int Partition), SourcePosition> _lastConsumed = [];
+
     // Starts at 1: the batch itself holds one count until sealed, so it cannot complete while still being filled.
     private int _outstanding = 1;
     private int _failed;
 
-    /// <summary>Next offset to consume per input partition (last consumed + 1), i.e. what to commit.</summary>
-    public Dictionary<TopicPartition, Offset> NextOffsets { get; } = [];
+    /// <summary>The last message consumed from each input partition (its next offset is what to commit).</summary>
+    public IEnumerable<SourcePosition> LastConsumed => _lastConsumed.Values;
 
     public int MessageCount { get; private set; }
 
@@ -21,9 +23,9 @@ internal sealed class PendingBatch
 
     public bool HasFailed => Volatile.Read(ref _failed) != 0;
 
-    public void Track(TopicPartitionOffset consumed)
+    public void Track(in SourcePosition consumed)
     {
-        NextOffsets[consumed.TopicPartition] = consumed.Offset + 1;
+        _lastConsumed[(consumed.Topic, consumed.Partition)] = consumed;
         MessageCount++;
     }
 

@@ -5,8 +5,11 @@ using SensorAspire.Contracts;
 
 namespace SensorAspire.Chart.Windows;
 
-/// <summary>The latest window of every sensor, and the SSE clients that want to hear about changes.</summary>
-public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<WindowStore> logger)
+/// <summary>
+/// The broadcast hub of live windows: the latest window of every sensor, and the SSE clients (each a
+/// <see cref="ClientFeed"/>) that every change is offered to.
+/// </summary>
+public sealed partial class LiveWindowHub(IOptions<ChartOptions> options, ILogger<LiveWindowHub> logger)
 {
     private readonly ConcurrentDictionary<string, WindowFrame> _windows = new(StringComparer.Ordinal);
     private readonly Lock _subscribersLock = new();
@@ -24,13 +27,14 @@ public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<
     /// <summary>Every sensor's latest window, ordered by sensor id.</summary>
     public IReadOnlyList<WindowUpdated> Snapshot() => [.. SnapshotFrames().Select(f => f.Window)];
 
-    /// <summary>Every sensor's latest window with its JSON, ordered by sensor id.</summary>
+    /// <summary>Every sensor's latest window with the bytes it came in, ordered by sensor id.</summary>
     public IReadOnlyList<WindowFrame> SnapshotFrames()
         => [.. _windows.Values.OrderBy(f => f.SensorId, StringComparer.Ordinal)];
 
     /// <summary>Stores a sensor's new window and offers it to every client; never waits on a client.</summary>
-    public void Apply(WindowUpdated window)
+    public void Apply(WindowFrame frame)
     {
+        var window = frame.Window;
         var maxSensors = options.Value.MaxSensors;
         // ContainsKey first: ConcurrentDictionary.Count takes every bucket lock.
         if (!_windows.ContainsKey(window.SensorId) && _windows.Count >= maxSensors)
@@ -43,7 +47,6 @@ public sealed partial class WindowStore(IOptions<ChartOptions> options, ILogger<
             return;
         }
 
-        var frame = WindowFrame.Of(window);
         _windows[window.SensorId] = frame;
         foreach (var feed in Volatile.Read(ref _subscribers))
         {
