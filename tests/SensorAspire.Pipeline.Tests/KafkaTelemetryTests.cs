@@ -111,4 +111,38 @@ public sealed class KafkaTelemetryTests : IDisposable
         Assert.Null(send);
         Assert.Equal(parent.SpanId, KafkaTelemetry.ExtractContext(message.Headers).SpanId);
     }
+
+    [Theory]
+    [InlineData(ActivityTraceFlags.Recorded)]
+    [InlineData(ActivityTraceFlags.None)]
+    public void TraceParentWrittenAndReadWithoutThePropagatorMatchesThePropagator(ActivityTraceFlags flags)
+    {
+        var context = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), flags);
+        var headers = new Headers();
+        KafkaTelemetry.Inject(context, headers);
+
+        var written = System.Text.Encoding.UTF8.GetString(Assert.Single(headers).GetValueBytes());
+        var propagator = new OpenTelemetry.Context.Propagation.TraceContextPropagator();
+        var carrier = new Dictionary<string, string>();
+        propagator.Inject(new OpenTelemetry.Context.Propagation.PropagationContext(context, default), carrier, static (c, k, v) => c[k] = v);
+        Assert.Equal(carrier["traceparent"], written);
+
+        var read = KafkaTelemetry.ExtractContext(headers);
+        var expected = propagator.Extract(default, carrier, static (c, k) => c.TryGetValue(k, out var v) ? [v] : []).ActivityContext;
+        Assert.Equal(expected, read);
+        Assert.True(read.IsRemote);
+    }
+
+    [Theory]
+    [InlineData("00-00000000000000000000000000000000-b7ad6b7169203331-01")]
+    [InlineData("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01")]
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01")]
+    [InlineData("ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331")]
+    public void InvalidTraceParentIsRejectedAsThePropagatorRejectsIt(string traceParent)
+    {
+        var headers = new Headers { { "traceparent", System.Text.Encoding.UTF8.GetBytes(traceParent) } };
+
+        Assert.Equal(default, KafkaTelemetry.ExtractContext(headers));
+    }
 }

@@ -89,6 +89,26 @@ public sealed class WindowStoreTests
     }
 
     [Fact]
+    public void SampledReadingStaysTheParentWhenAnUnsampledOneFollowsAndUnsampledOnesAreNotLinked()
+    {
+        var store = NewStore();
+        var unsampled = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);
+        var sampled = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var later = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);
+
+        store.Apply(new DecodedReading("a", s_t0, 1), new SourcePosition("r", 0, 0), unsampled);
+        var first = Assert.Single(store.Changed.ToArray());
+        Assert.Equal(unsampled, first.Parent);
+
+        store.Apply(new DecodedReading("a", s_t0 + 1, 2), new SourcePosition("r", 0, 1), sampled);
+        store.Apply(new DecodedReading("a", s_t0 + 2, 3), new SourcePosition("r", 0, 2), later);
+
+        var changed = Assert.Single(store.Changed.ToArray());
+        Assert.Equal(sampled, changed.Parent);
+        Assert.Null(changed.Links);
+    }
+
+    [Fact]
     public void ForgottenSensorsLeaveTheChangedListAndTheirSlotsComeBackEmpty()
     {
         var store = NewStore();

@@ -32,10 +32,7 @@ internal static class DeployedPipelineBenchmark
         await WaitForBrokerAsync(bootstrap);
         var names = new Names();
         await using var aggregator = ServiceProcess.StartService("SensorAspire.Aggregator", bootstrap, AggregatorSettings(names, telemetry));
-        await using var chart = ServiceProcess.StartService("SensorAspire.Chart", bootstrap, new Dictionary<string, string>(telemetry)
-        {
-            ["Chart__WindowTopic"] = names.Windows,
-        });
+        await using var chart = ServiceProcess.StartChart(bootstrap, names.Windows, telemetry);
         using var progress = new PipelineProgress(bootstrap, names.Readings, names.Windows, names.Group, Partitions);
         await WaitForGroupAsync(bootstrap, names.Group, TimeSpan.FromSeconds(60));
 
@@ -136,6 +133,12 @@ internal static class DeployedPipelineBenchmark
         await WaitForBrokerAsync(bootstrap);
         var names = new Names();
         using var progress = new PipelineProgress(bootstrap, names.Readings, names.Windows, names.Group, Partitions);
+
+        // The aggregator owns its input topic; without it running, the topic is created here as it would create it.
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
+        {
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = names.Readings, NumPartitions = Partitions, ReplicationFactor = 1 }]);
+        }
 
         // The backlog, written by the simulator process as fast as it can (its cost alone is reported too).
         var clock = Stopwatch.StartNew();
