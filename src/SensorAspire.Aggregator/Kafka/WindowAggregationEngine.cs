@@ -32,6 +32,9 @@ internal sealed partial class WindowAggregationEngine(
     private readonly HashSet<TopicPartition> _held = [];
     private InputBatch _batch = new();
 
+    // Readings applied since the last publish: the counter is added to once per batch, not once per reading.
+    private long _applied;
+
     /// <summary>Input partitions currently assigned (for the health check).</summary>
     public int AssignedPartitions => _held.Count;
 
@@ -75,6 +78,12 @@ internal sealed partial class WindowAggregationEngine(
         if (batch.MessageCount == 0 && store.ChangedCount == 0)
         {
             return;
+        }
+
+        if (_applied > 0)
+        {
+            telemetry.ReadingsApplied.Add(_applied);
+            _applied = 0;
         }
 
         var now = time.GetUtcNow();
@@ -190,7 +199,7 @@ internal sealed partial class WindowAggregationEngine(
                 activity?.SetTag("sensor.skipped", "too-old");
                 break;
             default:
-                telemetry.ReadingsApplied.Add(1);
+                _applied++;
                 break;
         }
     }
