@@ -38,6 +38,14 @@ public static class KafkaTelemetry
     private static readonly ConcurrentDictionary<string, string> s_processNames = new();
 
     /// <summary>
+    /// Whether the tracer provider samples every span as its parent was sampled (OpenTelemetry's <c>parentbased_*</c>
+    /// samplers; the SDK's default is <c>parentbased_always_on</c>). Then <see cref="StartProcess{TKey, TValue}(ActivitySource, ConsumeResult{TKey, TValue}, string?, out ActivityContext)"/>
+    /// starts no span for a message whose producer span was not sampled. Set by <c>ConfigureOpenTelemetry</c> from
+    /// <c>OTEL_TRACES_SAMPLER</c>; false (a span for every message) otherwise.
+    /// </summary>
+    public static bool ParentBasedSampling { get; set; }
+
+    /// <summary>
     /// Starts a <c>send {topic}</c> Producer span (child of <paramref name="parent"/>, or of <see cref="Activity.Current"/>
     /// when <paramref name="parent"/> is default) and writes its context into <paramref name="message"/>'s headers.
     /// Call <see cref="RecordDelivery"/> or <see cref="RecordError"/> when the delivery report arrives, then dispose.
@@ -115,15 +123,31 @@ public static class KafkaTelemetry
     /// message headers, with a link to it. Without a context in the headers the span starts a new trace.
     /// </summary>
     public static Activity? StartProcess<TKey, TValue>(ActivitySource source, ConsumeResult<TKey, TValue> result, string? consumerGroup)
+        => StartProcess(source, result, consumerGroup, out _);
+
+    /// <summary>
+    /// As <see cref="StartProcess{TKey, TValue}(ActivitySource, ConsumeResult{TKey, TValue}, string?)"/>, and gives the
+    /// trace context to continue from (for spans started later, such as a coalesced update's send span): the process
+    /// span's, or, when <see cref="ParentBasedSampling"/> and the producer's span was not sampled, the producer's
+    /// context itself, with no process span started (it could not be sampled).
+    /// </summary>
+    public static Activity? StartProcess<TKey, TValue>(ActivitySource source, ConsumeResult<TKey, TValue> result, string? consumerGroup, out ActivityContext trace)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(result);
+        trace = default;
         if (!source.HasListeners())
         {
             return null;
         }
 
         var producer = ExtractContext(result.Message?.Headers);
+        if (ParentBasedSampling && producer != default && (producer.TraceFlags & ActivityTraceFlags.Recorded) == 0)
+        {
+            // Most messages under head sampling: the span would be created only to be dropped.
+            trace = producer;
+            return null;
+        }
         var name = s_processNames.GetOrAdd(result.Topic, static t => "process " + t);
         var activity = source.StartActivity(name, ActivityKind.Consumer, producer);
         if (activity is { IsAllDataRequested: true })
@@ -152,6 +176,7 @@ public static class KafkaTelemetry
             }
         }
 
+        trace = activity?.Context ?? default;
         return activity;
     }
 

@@ -145,4 +145,34 @@ public sealed class KafkaTelemetryTests : IDisposable
 
         Assert.Equal(default, KafkaTelemetry.ExtractContext(headers));
     }
+
+    [Fact]
+    public void UnderParentBasedSamplingAMessageWhoseProducerWasNotSampledGetsNoSpanButPassesItsContextOn()
+    {
+        var unsampled = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);
+        var headers = new Headers();
+        KafkaTelemetry.Inject(unsampled, headers);
+        var consumed = new ConsumeResult<string, byte[]>
+        {
+            Topic = "sensor-readings",
+            Partition = 0,
+            Offset = 1,
+            Message = new Message<string, byte[]> { Key = "temp1", Value = [], Headers = headers },
+        };
+        var previous = KafkaTelemetry.ParentBasedSampling;
+        KafkaTelemetry.ParentBasedSampling = true;
+        try
+        {
+            using var process = KafkaTelemetry.StartProcess(_source, consumed, "g", out var trace);
+
+            Assert.Null(process);
+            Assert.Equal(unsampled.TraceId, trace.TraceId);
+            Assert.Equal(unsampled.SpanId, trace.SpanId);
+            Assert.Equal(ActivityTraceFlags.None, trace.TraceFlags);
+        }
+        finally
+        {
+            KafkaTelemetry.ParentBasedSampling = previous;
+        }
+    }
 }

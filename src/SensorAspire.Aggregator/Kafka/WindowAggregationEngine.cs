@@ -45,8 +45,7 @@ internal sealed partial class WindowAggregationEngine(
     public void Process(ConsumeResult<string, byte[]> result)
     {
         var position = new SourcePosition(result.Topic, result.Partition.Value, result.Offset.Value);
-        using var activity = KafkaTelemetry.StartProcess(AggregatorTelemetry.Source, result, consumerSettings.Config.GroupId);
-        var trace = activity?.Context ?? default;
+        using var activity = KafkaTelemetry.StartProcess(AggregatorTelemetry.Source, result, consumerSettings.Config.GroupId, out var trace);
         _batch.Track(position);
 
         if (string.Equals(result.Topic, _options.TutorialTopic, StringComparison.Ordinal))
