@@ -107,7 +107,8 @@ internal sealed partial class ReadingProducerWorker(
 
     private bool Done => _options.MaxReadings is { } max && Sent >= max;
 
-    private bool Send(string[] ids, int sensor, CancellationToken stoppingToken)
+    /// <summary>Sends one reading of sensor <paramref name="sensor"/>; false when the local queue is full.</summary>
+    internal bool Send(string[] ids, int sensor, CancellationToken stoppingToken)
     {
         stoppingToken.ThrowIfCancellationRequested();
         var reading = new SensorReading(ids[sensor], time.GetUtcNow(), Math.Round(_values.Next(sensor), 3));

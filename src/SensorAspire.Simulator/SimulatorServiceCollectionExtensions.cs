@@ -32,7 +32,7 @@ public static class SimulatorServiceCollectionExtensions
     }
 
     // Durable, ordered, no duplicates on retry: acks=all and idempotence, unless configuration says otherwise.
-    private static void ConfigureProducer(KafkaProducerSettings settings)
+    internal static void ConfigureProducer(KafkaProducerSettings settings)
     {
         settings.Config.Acks ??= Acks.All;
         settings.Config.EnableIdempotence ??= true;
