@@ -45,7 +45,9 @@ public sealed record WindowUpdated(
         WindowUpdated? message;
         try
         {
-            message = JsonSerializer.Deserialize(value, ContractsJsonContext.Default.WindowUpdated);
+            message = WindowUpdatedReader.TryReadAsWritten(key, value, out var written)
+                ? written
+                : JsonSerializer.Deserialize(value, ContractsJsonContext.Default.WindowUpdated);
         }
         catch (JsonException ex)
         {
