@@ -27,7 +27,10 @@ public sealed class KafkaConsumerSettings
     /// <summary>Turns off the Kafka health check.</summary>
     public bool DisableHealthChecks { get; set; }
 
-    /// <summary>Turns off tracing of messages processed with <see cref="KafkaTelemetry"/>.</summary>
+    /// <summary>
+    /// Turns off the client's spans (<see cref="KafkaTelemetry.StartProcess"/>); the producer's trace context is still
+    /// carried on to what the message causes (<see cref="KafkaTelemetry.ContextToContinue"/>).
+    /// </summary>
     public bool DisableTracing { get; set; }
 
     internal void Consolidate()

@@ -27,7 +27,10 @@ public sealed class KafkaProducerSettings
     /// <summary>Turns off the Kafka health check.</summary>
     public bool DisableHealthChecks { get; set; }
 
-    /// <summary>Turns off tracing of sends made with <see cref="KafkaTelemetry"/>.</summary>
+    /// <summary>
+    /// Turns off the client's spans (<see cref="KafkaTelemetry.StartSend"/>); the trace context is still written into
+    /// message headers, so traces continue downstream (as in Aspire.Confluent.Kafka).
+    /// </summary>
     public bool DisableTracing { get; set; }
 
     internal void Consolidate()

@@ -39,7 +39,7 @@ public static class KafkaTelemetry
 
     /// <summary>
     /// Whether the tracer provider samples every span as its parent was sampled (OpenTelemetry's <c>parentbased_*</c>
-    /// samplers; the SDK's default is <c>parentbased_always_on</c>). Then <see cref="StartProcess{TKey, TValue}(ActivitySource, ConsumeResult{TKey, TValue}, string?, out ActivityContext)"/>
+    /// samplers; the SDK's default is <c>parentbased_always_on</c>). Then <see cref="StartProcess{TKey, TValue}(ActivitySource, ConsumeResult{TKey, TValue}, string?, bool, out ActivityContext)"/>
     /// starts no span for a message whose producer span was not sampled. Set by <c>ConfigureOpenTelemetry</c> from
     /// <c>OTEL_TRACES_SAMPLER</c>; false (a span for every message) otherwise.
     /// </summary>
@@ -51,18 +51,23 @@ public static class KafkaTelemetry
     /// Call <see cref="RecordDelivery"/> or <see cref="RecordError"/> when the delivery report arrives, then dispose.
     /// The span does not become <see cref="Activity.Current"/>, because it usually ends on the delivery-report thread.
     /// </summary>
-    /// <returns>The span, or null when nobody listens (the parent context is still propagated).</returns>
+    /// <param name="disableTracing">
+    /// The producer's <see cref="KafkaProducerSettings.DisableTracing"/>: no span, but the parent context is still written
+    /// into the headers, as Aspire.Confluent.Kafka does, so the trace continues downstream.
+    /// </param>
+    /// <returns>The span, or null when nobody listens or tracing is disabled (the parent context is still propagated).</returns>
     public static Activity? StartSend<TKey, TValue>(
         ActivitySource source,
         string topic,
         Message<TKey, TValue> message,
         ActivityContext parent = default,
-        IEnumerable<ActivityLink>? links = null)
+        IEnumerable<ActivityLink>? links = null,
+        bool disableTracing = false)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(message);
         Activity? activity = null;
-        if (source.HasListeners())
+        if (!disableTracing && source.HasListeners())
         {
             // The span ends in the delivery report, on another thread: it must not stay Activity.Current here, or the
             // next send on this thread would become its child.
@@ -120,22 +125,31 @@ public static class KafkaTelemetry
 
     /// <summary>
     /// Starts a <c>process {topic}</c> Consumer span for a consumed message: a child of the context found in the
-    /// message headers, with a link to it. Without a context in the headers the span starts a new trace.
+    /// message headers, with a link to it. Without a context in the headers the span starts a new trace. With
+    /// <paramref name="disableTracing"/> (the consumer's <see cref="KafkaConsumerSettings.DisableTracing"/>) there is no
+    /// span; <see cref="ContextToContinue"/> still carries the producer's context on.
     /// </summary>
-    public static Activity? StartProcess<TKey, TValue>(ActivitySource source, ConsumeResult<TKey, TValue> result, string? consumerGroup)
-        => StartProcess(source, result, consumerGroup, out _);
+    public static Activity? StartProcess<TKey, TValue>(ActivitySource source, ConsumeResult<TKey, TValue> result, string? consumerGroup, bool disableTracing = false)
+        => StartProcess(source, result, consumerGroup, disableTracing, out _);
 
     /// <summary>
-    /// As <see cref="StartProcess{TKey, TValue}(ActivitySource, ConsumeResult{TKey, TValue}, string?)"/>, and gives the
-    /// trace context to continue from (for spans started later, such as a coalesced update's send span): the process
-    /// span's, or, when <see cref="ParentBasedSampling"/> and the producer's span was not sampled, the producer's
-    /// context itself, with no process span started (it could not be sampled).
+    /// As <see cref="StartProcess{TKey, TValue}(ActivitySource, ConsumeResult{TKey, TValue}, string?, bool)"/>, and gives
+    /// the trace context to continue (<see cref="ContextToContinue"/>) without reading the headers twice: the process
+    /// span's; or the producer's context itself when tracing is disabled, or when <see cref="ParentBasedSampling"/> and
+    /// the producer's span was not sampled (no process span is started: it could not be sampled).
     /// </summary>
-    public static Activity? StartProcess<TKey, TValue>(ActivitySource source, ConsumeResult<TKey, TValue> result, string? consumerGroup, out ActivityContext trace)
+    public static Activity? StartProcess<TKey, TValue>(
+        ActivitySource source, ConsumeResult<TKey, TValue> result, string? consumerGroup, bool disableTracing, out ActivityContext trace)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(result);
         trace = default;
+        if (disableTracing)
+        {
+            trace = ExtractContext(result.Message?.Headers);
+            return null;
+        }
+
         if (!source.HasListeners())
         {
             return null;
@@ -178,6 +192,24 @@ public static class KafkaTelemetry
 
         trace = activity?.Context ?? default;
         return activity;
+    }
+
+    /// <summary>
+    /// The trace context that work done for a consumed message (e.g. the messages it causes) continues: its process
+    /// span's, or, when the consumer's tracing is disabled or the producer's span was not sampled under
+    /// <see cref="ParentBasedSampling"/>, the producer's context from the message headers, so a trace still connects
+    /// across a service that records no spans. Default when there is none.
+    /// </summary>
+    public static ActivityContext ContextToContinue<TKey, TValue>(Activity? process, ConsumeResult<TKey, TValue> result, bool disableTracing)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (process is not null)
+        {
+            return process.Context;
+        }
+
+        var producer = disableTracing || ParentBasedSampling ? ExtractContext(result.Message?.Headers) : default;
+        return disableTracing || (producer.TraceFlags & ActivityTraceFlags.Recorded) == 0 ? producer : default;
     }
 
     /// <summary>Reads the W3C trace context (<c>traceparent</c>/<c>tracestate</c>) from Kafka headers; default if absent.</summary>

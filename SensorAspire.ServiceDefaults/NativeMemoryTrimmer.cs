@@ -9,14 +9,14 @@ namespace SensorAspire.ServiceDefaults;
 /// <summary>
 /// Every <see cref="NativeMemoryOptions.TrimInterval"/>, asks glibc's allocator to return its free pages to the OS
 /// (<c>malloc_trim(0)</c>). librdkafka mallocs and frees every fetch response and produce batch on its own threads;
-/// glibc keeps what they free in per-thread arenas, so without this an aggregator's resident memory carries 20-40 MB
-/// of freed prefetch and produce buffers (docs/pipeline.md, "Memory"). Does nothing where glibc is not the C library
+/// glibc keeps what they free in per-thread arenas, so without this an aggregator's resident memory carries tens of
+/// megabytes of freed prefetch and produce buffers (measured in docs/pipeline.md, "Memory"). Does nothing where glibc is not the C library
 /// (Windows, macOS, musl-based Alpine images).
 /// </summary>
 /// <remarks>
 /// A trim covers the whole process, so one host per process trims (tests and benchmarks run several hosts in one
 /// process). The pause after a trim is at least 100 times the trim's duration, which keeps trimming under 1% of a core
-/// even in a process with large heaps (0.6 ms a trim in the aggregator; 13 ms with the embedded broker in process).
+/// however long a trim takes (it grows with the process's heaps; trim times are in docs/pipeline.md, "Memory").
 /// </remarks>
 internal sealed partial class NativeMemoryTrimmer(IOptions<NativeMemoryOptions> options, TimeProvider time, ILogger<NativeMemoryTrimmer> logger)
     : BackgroundService

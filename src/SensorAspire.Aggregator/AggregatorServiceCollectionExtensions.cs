@@ -56,9 +56,9 @@ public static class AggregatorServiceCollectionExtensions
         settings.Config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
         settings.Config.EnableAutoCommit ??= true;
 
-        // Small prefetch (librdkafka defaults: 64 MB queued, 50 MB per fetch, all native memory), refilled quickly:
-        // with librdkafka's default fetch.queue.backoff.ms of 1 s, a full small queue stalls fetching for a second
-        // (29 k readings/s), while 5 ms keeps the consume loop fed past 150 k/s. See docs/pipeline.md, "Memory".
+        // Small prefetch (librdkafka's defaults hold far more input in native memory), refilled quickly: librdkafka
+        // pauses fetching for fetch.queue.backoff.ms (1 s by default) whenever the prefetch queue is full, which would
+        // starve the consume loop with a small queue. Measurements: docs/pipeline.md, "Memory".
         settings.Config.QueuedMaxMessagesKbytes ??= DefaultQueuedMaxMessagesKbytes;
         settings.Config.FetchMaxBytes ??= DefaultFetchMaxBytes;
         settings.Config.FetchQueueBackoffMs ??= DefaultFetchQueueBackoffMs;

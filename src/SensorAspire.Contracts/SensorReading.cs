@@ -9,7 +9,7 @@ namespace SensorAspire.Contracts;
 /// <param name="SensorId">Stable id of the sensor; also the Kafka message key.</param>
 /// <param name="Timestamp">When the sensor measured the value (UTC).</param>
 /// <param name="Value">Temperature in degrees Celsius.</param>
-public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, double Value)
+public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, double Value) : ISensorMessage
 {
     /// <summary>The schema version this code writes and the only one it reads.</summary>
     public const int Version = 1;
@@ -27,51 +27,17 @@ public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, do
     /// </summary>
     public static bool TryRead(string? key, ReadOnlySpan<byte> value, [NotNullWhen(true)] out SensorReading? reading, out ReadFailure failure)
     {
-        reading = null;
-        failure = default;
-        if (value.IsEmpty)
+        if (!SensorMessage.TryRead(key, value, ContractsJsonContext.Default.SensorReading, Version, TryReadAsWritten, out reading, out failure))
         {
-            return ReadFailure.Fail(ReadFailure.EmptyValue, "the message has no value", out failure);
+            return false;
         }
 
-        SensorReading? message;
-        try
+        if (reading.Timestamp == default || !double.IsFinite(reading.Value))
         {
-            message = TryReadAsWritten(key, value, out var written)
-                ? written
-                : JsonSerializer.Deserialize(value, ContractsJsonContext.Default.SensorReading);
-        }
-        catch (JsonException ex)
-        {
-            return ReadFailure.Fail(ReadFailure.InvalidJson, ex.Message, out failure);
-        }
-
-        if (message is null)
-        {
-            return ReadFailure.Fail(ReadFailure.InvalidJson, "the value is JSON null", out failure);
-        }
-
-        if (message.V != Version)
-        {
-            return ReadFailure.Fail(ReadFailure.UnsupportedVersion, $"reading version {message.V} is not supported (expected {Version})", out failure);
-        }
-
-        if (string.IsNullOrEmpty(message.SensorId))
-        {
-            return ReadFailure.Fail(ReadFailure.MissingSensorId, "sensorId is missing", out failure);
-        }
-
-        if (!string.Equals(key, message.SensorId, StringComparison.Ordinal))
-        {
-            return ReadFailure.Fail(ReadFailure.KeyMismatch, $"key '{key}' differs from sensorId '{message.SensorId}'", out failure);
-        }
-
-        if (message.Timestamp == default || !double.IsFinite(message.Value))
-        {
+            reading = null;
             return ReadFailure.Fail(ReadFailure.InvalidReading, "timestamp is missing or value is not a finite number", out failure);
         }
 
-        reading = message;
         return true;
     }
 

@@ -17,7 +17,7 @@ public sealed record WindowUpdated(
     IReadOnlyList<WindowPoint> Points,
     WindowStats Stats,
     SourcePosition Source,
-    DateTimeOffset PublishedAt)
+    DateTimeOffset PublishedAt) : ISensorMessage
 {
     /// <summary>The schema version this code writes and the only one it reads.</summary>
     public const int Version = 1;
@@ -35,51 +35,17 @@ public sealed record WindowUpdated(
     /// </summary>
     public static bool TryRead(string? key, ReadOnlySpan<byte> value, [NotNullWhen(true)] out WindowUpdated? update, out ReadFailure failure)
     {
-        update = null;
-        failure = default;
-        if (value.IsEmpty)
+        if (!SensorMessage.TryRead(key, value, ContractsJsonContext.Default.WindowUpdated, Version, WindowUpdatedReader.TryReadAsWritten, out update, out failure))
         {
-            return ReadFailure.Fail(ReadFailure.EmptyValue, "the message has no value", out failure);
+            return false;
         }
 
-        WindowUpdated? message;
-        try
+        if (update.Points is null || update.Points.Any(p => p is null) || update.Stats is null || update.Source.Topic is null)
         {
-            message = WindowUpdatedReader.TryReadAsWritten(key, value, out var written)
-                ? written
-                : JsonSerializer.Deserialize(value, ContractsJsonContext.Default.WindowUpdated);
-        }
-        catch (JsonException ex)
-        {
-            return ReadFailure.Fail(ReadFailure.InvalidJson, ex.Message, out failure);
-        }
-
-        if (message is null)
-        {
-            return ReadFailure.Fail(ReadFailure.InvalidJson, "the value is JSON null", out failure);
-        }
-
-        if (message.V != Version)
-        {
-            return ReadFailure.Fail(ReadFailure.UnsupportedVersion, $"window version {message.V} is not supported (expected {Version})", out failure);
-        }
-
-        if (string.IsNullOrEmpty(message.SensorId))
-        {
-            return ReadFailure.Fail(ReadFailure.MissingSensorId, "sensorId is missing", out failure);
-        }
-
-        if (!string.Equals(key, message.SensorId, StringComparison.Ordinal))
-        {
-            return ReadFailure.Fail(ReadFailure.KeyMismatch, $"key '{key}' differs from sensorId '{message.SensorId}'", out failure);
-        }
-
-        if (message.Points is null || message.Points.Any(p => p is null) || message.Stats is null || message.Source.Topic is null)
-        {
+            update = null;
             return ReadFailure.Fail(ReadFailure.InvalidWindow, "points (without nulls), stats and source are required", out failure);
         }
 
-        update = message;
         return true;
     }
 }

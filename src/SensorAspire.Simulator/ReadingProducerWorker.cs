@@ -119,7 +119,7 @@ internal sealed partial class ReadingProducerWorker(
         };
 
         // A root span per reading: the trace that follows it through the aggregator to the chart starts here.
-        var activity = KafkaTelemetry.StartSend(SimulatorTelemetry.Source, _options.Topic, message, parent: default);
+        var activity = KafkaTelemetry.StartSend(SimulatorTelemetry.Source, _options.Topic, message, disableTracing: producerSettings.DisableTracing);
         if (activity is { Recorded: false })
         {
             // Not sampled: the context (with its not-sampled flag) is in the headers already and nothing will be

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using SensorAspire.Chart.Windows;
 using SensorAspire.Contracts;
+using SensorAspire.Testing;
 
 namespace SensorAspire.Chart.Tests;
 
@@ -14,18 +15,15 @@ internal static class ChartAppExtensions
     {
         var hub = app.Services.GetRequiredService<LiveWindowHub>();
         using var feed = hub.Subscribe();
-        var cancellationToken = TestContext.Current.CancellationToken;
-        var snapshot = hub.Snapshot();
-        while (!condition(snapshot))
-        {
-            await feed.WaitAsync(cancellationToken).AsTask().WaitAsync(Timeout, cancellationToken);
-            while (feed.TryTake(out _))
+        return await Wait.ForAsync(
+            () => hub.Snapshot() is var snapshot && condition(snapshot) ? snapshot : null,
+            async ct =>
             {
-            }
-
-            snapshot = hub.Snapshot();
-        }
-
-        return snapshot;
+                await feed.WaitAsync(ct);
+                while (feed.TryTake(out _))
+                {
+                }
+            },
+            "the chart's windows to match", Timeout);
     }
 }

@@ -1,3 +1,4 @@
+using SensorAspire.Testing;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 using static SensorAspire.Chart.Tests.WindowProducer;
@@ -11,7 +12,7 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
     [Fact]
     public async Task PageDrawsBothDefaultSeriesAndAddsAPointWhenAWindowArrives()
     {
-        var topic = BrokerFixture.UniqueTopic("page");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "page");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
         await producer.ProduceAsync(Window("temp1", 24.1, 31.5, 27.2, 35.8, 22.4, 29.9, 33.0, 26.7, 38.2, 30.1, 25.5));
         await producer.ProduceAsync(Window("temp2", 12.3, 18.9, 15.1, 27.4, 11.0, 22.8, 19.6, 14.2, 25.1, 16.7, 21.3));
@@ -35,7 +36,7 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
     [Fact]
     public async Task PageDrawsTheFirstMaxSensorsShownAndTheViewerPicksOthers()
     {
-        var topic = BrokerFixture.UniqueTopic("pick");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "pick");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
         foreach (var id in new[] { "s-4", "s-2", "s-3", "s-1" })
         {
@@ -68,7 +69,7 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
     [Fact]
     public async Task SensorIdWithMarkupRendersAsTextWithoutRunningIt()
     {
-        var topic = BrokerFixture.UniqueTopic("xss");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "xss");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
         await producer.ProduceAsync(Window(Markup, 20, 22, 21));
         await producer.ProduceAsync(Window("temp1", 25, 24, 26));

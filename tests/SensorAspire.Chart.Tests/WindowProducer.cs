@@ -2,12 +2,16 @@ using System.Text;
 using Confluent.Kafka;
 using SensorAspire.Chart.Streaming;
 using SensorAspire.Contracts;
+using SensorAspire.Testing;
 
 namespace SensorAspire.Chart.Tests;
 
 /// <summary>Writes window updates to a topic as the aggregator does: JSON, keyed by sensor id.</summary>
 public sealed class WindowProducer(string bootstrapServers, string topic) : IDisposable
 {
+    /// <summary>Partitions of a test's windows topic: more than one, so the chart has to read several.</summary>
+    public const int Partitions = 3;
+
     private static readonly DateTimeOffset s_start = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 
     private readonly IProducer<string, byte[]> _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
@@ -17,6 +21,14 @@ public sealed class WindowProducer(string bootstrapServers, string topic) : IDis
         MessageTimeoutMs = 10_000,
         TopicMetadataRefreshIntervalMs = 1000,
     }).Build();
+
+    /// <summary>Creates a windows topic of the test's own, as the aggregator would (it owns the topic).</summary>
+    public static async Task<string> CreateTopicAsync(BrokerFixture broker, string name)
+    {
+        var topic = BrokerFixture.UniqueTopic($"windows-{name}");
+        await broker.CreateTopicAsync(topic, Partitions);
+        return topic;
+    }
 
     /// <summary>A window of <paramref name="values"/> taken two seconds apart, like the tutorial's producer.</summary>
     public static WindowUpdated Window(string sensorId, params double[] values)

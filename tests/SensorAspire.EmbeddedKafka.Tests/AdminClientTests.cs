@@ -3,7 +3,7 @@ using Confluent.Kafka.Admin;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
-public sealed class AdminClientTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class AdminClientTests(BrokerFixture fixture)
 {
     [Fact]
     public async Task CreatedTopicAppearsInMetadataWithItsPartitionsAndConfigs()
@@ -17,10 +17,10 @@ public sealed class AdminClientTests(BrokerFixture fixture) : IClassFixture<Brok
             NumPartitions = 3,
             ReplicationFactor = 1,
             Configs = new Dictionary<string, string> { ["cleanup.policy"] = "compact", ["retention.ms"] = "60000" },
-        }]).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-        var metadata = admin.GetMetadata(topic, KafkaTestClients.Timeout);
+        }]).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+        var metadata = admin.GetMetadata(topic, Wait.DefaultTimeout);
         var configs = await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = topic }])
-            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         var entries = configs.Single().Entries;
 
         Assert.Equal(3, metadata.Topics.Single().Partitions.Count);
@@ -38,10 +38,10 @@ public sealed class AdminClientTests(BrokerFixture fixture) : IClassFixture<Brok
         var topic = BrokerFixture.UniqueTopic("admin-twice");
         using var admin = new AdminClientBuilder(fixture.AdminConfig()).Build();
         await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1 }])
-            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
 
         var error = await Assert.ThrowsAsync<CreateTopicsException>(() =>
-            admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1 }]).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken));
+            admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1 }]).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken));
 
         Assert.Equal(ErrorCode.TopicAlreadyExists, error.Results.Single().Error.Code);
     }
@@ -51,20 +51,20 @@ public sealed class AdminClientTests(BrokerFixture fixture) : IClassFixture<Brok
     {
         var topic = BrokerFixture.UniqueTopic("admin-delete");
         using var admin = new AdminClientBuilder(fixture.AdminConfig()).Build();
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 2);
+        await fixture.CreateTopicAsync(topic, partitions: 2);
         using (var producer = new ProducerBuilder<Null, string>(fixture.ProducerConfig()).Build())
         {
             await producer.ProduceAsync(topic, new Message<Null, string> { Value = "before delete" }, TestContext.Current.CancellationToken)
-                .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+                .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         }
 
-        var before = await admin.DescribeTopicsAsync(TopicCollection.OfTopicNames([topic])).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-        await admin.DeleteTopicsAsync([topic]).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-        var all = admin.GetMetadata(KafkaTestClients.Timeout);
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1 }]).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-        var after = await admin.DescribeTopicsAsync(TopicCollection.OfTopicNames([topic])).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+        var before = await admin.DescribeTopicsAsync(TopicCollection.OfTopicNames([topic])).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+        await admin.DeleteTopicsAsync([topic]).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+        var all = admin.GetMetadata(Wait.DefaultTimeout);
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1 }]).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+        var after = await admin.DescribeTopicsAsync(TopicCollection.OfTopicNames([topic])).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         using var consumer = new ConsumerBuilder<Ignore, string>(fixture.ConsumerConfig()).Build();
-        var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), KafkaTestClients.Timeout);
+        var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), Wait.DefaultTimeout);
 
         Assert.DoesNotContain(all.Topics, t => t.Topic == topic);
         Assert.NotEqual(before.TopicDescriptions.Single().TopicId, after.TopicDescriptions.Single().TopicId);
@@ -78,7 +78,7 @@ public sealed class AdminClientTests(BrokerFixture fixture) : IClassFixture<Brok
         using var admin = new AdminClientBuilder(fixture.AdminConfig()).Build();
 
         var error = await Assert.ThrowsAsync<DeleteTopicsException>(() =>
-            admin.DeleteTopicsAsync([BrokerFixture.UniqueTopic("never-created")]).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken));
+            admin.DeleteTopicsAsync([BrokerFixture.UniqueTopic("never-created")]).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken));
 
         Assert.Equal(ErrorCode.UnknownTopicOrPart, error.Results.Single().Error.Code);
     }

@@ -12,7 +12,7 @@ public sealed class AutoCreateTests
 
         var (exitCode, output, _) = await Kcat.RunAsync("", "-b", broker.BootstrapServers, "-L", "-t", topic, "-J", "-m", "5");
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
-        var all = admin.GetMetadata(KafkaTestClients.Timeout);
+        var all = admin.GetMetadata(Wait.DefaultTimeout);
 
         Assert.Equal(0, exitCode);
         Assert.Contains("Broker: Unknown topic or partition", output);
@@ -27,9 +27,9 @@ public sealed class AutoCreateTests
         using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build();
 
         var result = await producer.ProduceAsync(topic, new Message<Null, string> { Value = "first" }, TestContext.Current.CancellationToken)
-            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
-        var metadata = admin.GetMetadata(topic, KafkaTestClients.Timeout);
+        var metadata = admin.GetMetadata(topic, Wait.DefaultTimeout);
 
         Assert.Equal(PersistenceStatus.Persisted, result.Status);
         Assert.Equal(4, metadata.Topics.Single().Partitions.Count);

@@ -6,7 +6,7 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 /// <summary>cleanup.policy=compact keeps at least the latest record per key, with its original offset, in memory and on disk.</summary>
 public sealed class CompactionTests
 {
-    private static readonly TimeSpan s_timeout = KafkaTestClients.Timeout;
+    private static readonly TimeSpan s_timeout = Wait.DefaultTimeout;
 
     [Fact]
     public void CompactionKeepsTheLatestRecordPerKeyAtItsOriginalOffset()

@@ -53,7 +53,7 @@ public sealed class ConnectionFaultTests
                 // Small batches, many Produce requests: the cuts land in the middle of the stream.
                 if (i % 100 == 99)
                 {
-                    producer.Flush(KafkaTestClients.Timeout);
+                    producer.Flush(Wait.DefaultTimeout);
                 }
             }
 
@@ -97,7 +97,7 @@ public sealed class ConnectionFaultTests
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
         await admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }])
-            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
     }
 
     /// <summary>Every message in the topic, checked against the partitions' end offsets so a duplicate cannot hide.</summary>
@@ -112,12 +112,12 @@ public sealed class ConnectionFaultTests
         };
         using var consumer = new ConsumerBuilder<Ignore, string>(config).Build();
         var stored = Enumerable.Range(0, Partitions)
-            .Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), KafkaTestClients.Timeout).High.Value);
+            .Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), Wait.DefaultTimeout).High.Value);
         Assert.Equal(MessageCount, stored);
 
         consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var results = new List<(int, int)>();
-        var deadline = DateTime.UtcNow + KafkaTestClients.Timeout;
+        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
         while (results.Count < MessageCount && DateTime.UtcNow < deadline)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)

@@ -7,7 +7,7 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 /// Classic consumer groups through the real Confluent.Kafka client: rebalancing on join and leave, commits,
 /// resuming from committed offsets, and the AdminClient's group calls. Topics and groups are unique per test.
 /// </summary>
-public sealed class ConsumerGroupTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class ConsumerGroupTests(BrokerFixture fixture)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
@@ -163,7 +163,7 @@ public sealed class ConsumerGroupTests(BrokerFixture fixture) : IClassFixture<Br
         var before = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(topic, [partition])]).WaitAsync(s_timeout, ct));
 
         await admin.DeleteTopicsAsync([topic]).WaitAsync(s_timeout, ct);
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 1);
+        await fixture.CreateTopicAsync(topic, partitions: 1);
         var after = Assert.Single(await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(topic, [partition])]).WaitAsync(s_timeout, ct));
 
         Assert.Equal(7, Assert.Single(before.Partitions).Offset.Value);

@@ -9,7 +9,7 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 /// Group APIs on the wire at versions real clients skip (v0, the gates old librdkafka checks for) and a member that
 /// vanishes without LeaveGroup, which a well-behaved client never does on purpose.
 /// </summary>
-public sealed class GroupProtocolTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class GroupProtocolTests(BrokerFixture fixture)
 {
     [Fact]
     public async Task GroupLifecycleWorksAtTheOldestVersions()
@@ -132,7 +132,7 @@ public sealed class GroupProtocolTests(BrokerFixture fixture) : IClassFixture<Br
         // The newcomer's join waits for the silent member to rejoin, which it never does; only the expiry of its
         // session (not the 2-minute rebalance timeout, far beyond this test's wait) lets the join phase complete.
         consumer.Subscribe(topic);
-        var deadline = DateTime.UtcNow + KafkaTestClients.Timeout;
+        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
         while (!assigned.Task.IsCompleted && DateTime.UtcNow < deadline)
         {
             consumer.Consume(TimeSpan.FromMilliseconds(100));
@@ -178,10 +178,10 @@ public sealed class GroupProtocolTests(BrokerFixture fixture) : IClassFixture<Br
 
         // The second join waits for the first member to rejoin (up to the one-minute rebalance timeout).
         await second.SendAsync(ApiMessageCatalog.JoinGroup, 1, join);
-        await received.Task.WaitAsync(KafkaTestClients.Timeout, ct);
+        await received.Task.WaitAsync(Wait.DefaultTimeout, ct);
         var parked = second.ReceiveAsync(ApiMessageCatalog.JoinGroup, 1);
-        await broker.DisposeAsync().AsTask().WaitAsync(KafkaTestClients.Timeout, ct);
-        var outcome = await Record.ExceptionAsync(() => parked.WaitAsync(KafkaTestClients.Timeout, ct));
+        await broker.DisposeAsync().AsTask().WaitAsync(Wait.DefaultTimeout, ct);
+        var outcome = await Record.ExceptionAsync(() => parked.WaitAsync(Wait.DefaultTimeout, ct));
 
         // The client gets an answer or the closed connection at once, never a minute later.
         Assert.True(outcome is null or EndOfStreamException or IOException, outcome?.ToString());

@@ -9,7 +9,7 @@ internal static class GroupTestData
     public static async Task<string> CreateTopicAsync(BrokerFixture fixture, string prefix, int partitions)
     {
         var topic = BrokerFixture.UniqueTopic(prefix);
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions);
+        await fixture.CreateTopicAsync(topic, partitions);
         return topic;
     }
 
@@ -19,11 +19,11 @@ internal static class GroupTestData
         using var producer = new ProducerBuilder<string, string>(fixture.ProducerConfig()).Build();
         var values = Enumerable.Range(0, count).Select(i => $"{prefix}-{i:D4}").ToList();
         await Task.WhenAll(values.Select(value => producer.ProduceAsync(topic, new Message<string, string> { Key = value, Value = value })))
-            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         return values;
     }
 
-    /// <summary>The next message, or a failed assertion if none arrives within <see cref="KafkaTestClients.Timeout"/>.</summary>
+    /// <summary>The next message, or a failed assertion if none arrives within <see cref="Wait.DefaultTimeout"/>.</summary>
     public static ConsumeResult<TKey, TValue> ConsumeOne<TKey, TValue>(IConsumer<TKey, TValue> consumer) =>
-        consumer.Consume(KafkaTestClients.Timeout) ?? throw new Xunit.Sdk.XunitException("No message within the timeout.");
+        consumer.Consume(Wait.DefaultTimeout) ?? throw new Xunit.Sdk.XunitException("No message within the timeout.");
 }

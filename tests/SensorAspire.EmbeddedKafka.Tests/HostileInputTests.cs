@@ -152,7 +152,7 @@ public sealed class HostileInputTests
                 while (!attacked.IsCompleted || produced < 100)
                 {
                     var result = await producer.ProduceAsync(topic, new Message<Null, string> { Value = produced.ToString(CultureInfo.InvariantCulture) }, TestContext.Current.CancellationToken)
-                        .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+                        .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
                     Assert.Equal(produced, result.Offset.Value);
                     produced++;
                 }
@@ -160,9 +160,17 @@ public sealed class HostileInputTests
 
             var frames = await attacked.WaitAsync(TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
             Assert.True(frames > 0);
-            await WaitForCountAsync(consumed, produced);
+            await Wait.UntilAsync(
+                () =>
+                {
+                    lock (consumed)
+                    {
+                        return consumed.Count >= produced;
+                    }
+                },
+                $"the consumer to get all {produced} messages");
             await attacking.CancelAsync();
-            await consumer.WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            await consumer.WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
 
             var expected = Enumerable.Range(0, produced).ToList();
             lock (consumed)
@@ -177,7 +185,7 @@ public sealed class HostileInputTests
         finally
         {
             // Parked requests from the attack must not hold up shutdown.
-            await fixture.DisposeAsync().AsTask().WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            await fixture.DisposeAsync().AsTask().WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         }
 
         var found = faults.Faults;
@@ -201,25 +209,6 @@ public sealed class HostileInputTests
         }
 
         consumer.Close();
-    }
-
-    /// <summary>The consumer runs on its own thread and has no completion event for a count; poll with a bound.</summary>
-    private static async Task WaitForCountAsync(List<int> consumed, int count)
-    {
-        var deadline = DateTime.UtcNow + KafkaTestClients.Timeout;
-        while (true)
-        {
-            lock (consumed)
-            {
-                if (consumed.Count >= count)
-                {
-                    return;
-                }
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"consumer stalled below {count} messages");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
     }
 
     /// <summary>Random bytes, truncated frames, lying size prefixes, unknown keys and versions, and garbage bodies for every API version.</summary>

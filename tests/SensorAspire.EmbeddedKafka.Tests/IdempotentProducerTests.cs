@@ -2,15 +2,17 @@ using Confluent.Kafka;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
-public sealed class IdempotentProducerTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class IdempotentProducerTests
 {
     [Fact]
     public async Task IdempotentProducerWritesEveryMessageOnceInOrder()
     {
+        // The request observer sees every request the broker gets: a broker of its own keeps other tests' out of it.
+        await using var own = await BrokerFixture.StartAsync(new EmbeddedKafkaOptions());
         var topic = BrokerFixture.UniqueTopic("idempotent");
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 2);
+        await own.CreateTopicAsync(topic, partitions: 2);
         var requests = new List<KafkaRequestInfo>();
-        fixture.Broker.RequestObserver = info =>
+        own.Broker.RequestObserver = info =>
         {
             lock (requests)
             {
@@ -18,18 +20,18 @@ public sealed class IdempotentProducerTests(BrokerFixture fixture) : IClassFixtu
             }
         };
 
-        using (var producer = new ProducerBuilder<string, string>(IdempotentConfig()).Build())
+        using (var producer = new ProducerBuilder<string, string>(IdempotentConfig(own)).Build())
         {
             for (var i = 0; i < 500; i++)
             {
                 producer.Produce(topic, new Message<string, string> { Key = "k" + (i % 7), Value = i.ToString() });
             }
 
-            Assert.Equal(0, producer.Flush(KafkaTestClients.Timeout));
+            Assert.Equal(0, producer.Flush(Wait.DefaultTimeout));
         }
 
-        fixture.Broker.RequestObserver = null;
-        var received = KafkaTestClients.Consume(fixture, topic, partitions: 2, count: 500);
+        own.Broker.RequestObserver = null;
+        var received = KafkaTestClients.Consume(own, topic, partitions: 2, count: 500);
 
         lock (requests)
         {
@@ -44,9 +46,9 @@ public sealed class IdempotentProducerTests(BrokerFixture fixture) : IClassFixtu
         }
     }
 
-    private ProducerConfig IdempotentConfig()
+    private static ProducerConfig IdempotentConfig(BrokerFixture broker)
     {
-        var config = fixture.ProducerConfig();
+        var config = broker.ProducerConfig();
         config.EnableIdempotence = true;
         config.LingerMs = 5;
         return config;

@@ -4,7 +4,7 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 /// Balanced consumer groups with Debian's kcat (librdkafka 2.0.2), whose feature gates need JoinGroup, SyncGroup,
 /// Heartbeat, LeaveGroup and FindCoordinator v0, OffsetFetch v1 and OffsetCommit v1-2 in our advertised ranges.
 /// </summary>
-public sealed class KcatGroupTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class KcatGroupTests(BrokerFixture fixture)
 {
     [Fact]
     public async Task KcatGroupConsumeReadsEachMessageOnceAndARerunOnlyWhatIsNew()

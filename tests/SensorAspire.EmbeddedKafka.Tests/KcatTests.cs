@@ -4,13 +4,13 @@ using Confluent.Kafka;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
-public sealed class KcatTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class KcatTests(BrokerFixture fixture)
 {
     [Fact]
     public async Task KcatListsTheBrokerAsControllerAndTheTopicPartitions()
     {
         var topic = BrokerFixture.UniqueTopic("kcat-meta");
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 3);
+        await fixture.CreateTopicAsync(topic, partitions: 3);
 
         var (exitCode, output, error) = await Kcat.RunAsync("", "-b", fixture.BootstrapServers, "-L", "-t", topic, "-J", "-m", "5");
         using var json = JsonDocument.Parse(output);
@@ -48,7 +48,7 @@ public sealed class KcatTests(BrokerFixture fixture) : IClassFixture<BrokerFixtu
     public async Task KcatProducesKeysAndHeadersThatConfluentConsumes(string codec)
     {
         var topic = BrokerFixture.UniqueTopic("kcat-to-confluent-" + codec);
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 1);
+        await fixture.CreateTopicAsync(topic, partitions: 1);
 
         var (exitCode, _, error) = await Kcat.RunAsync("k1:v1\nk2:v2\n:no key\n",
             "-b", fixture.BootstrapServers, "-P", "-t", topic, "-K:", "-H", "h1=x", "-H", "h2=y", "-z", codec, "-m", "5");
@@ -64,10 +64,12 @@ public sealed class KcatTests(BrokerFixture fixture) : IClassFixture<BrokerFixtu
     [Fact]
     public async Task KcatIdempotentProducerDeliversEveryMessageOnce()
     {
+        // The request observer sees every request the broker gets: a broker of its own keeps other tests' out of it.
+        await using var own = await BrokerFixture.StartAsync(new EmbeddedKafkaOptions());
         var topic = BrokerFixture.UniqueTopic("kcat-idempotent");
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 1);
+        await own.CreateTopicAsync(topic, partitions: 1);
         var requests = new List<KafkaRequestInfo>();
-        fixture.Broker.RequestObserver = info =>
+        own.Broker.RequestObserver = info =>
         {
             lock (requests)
             {
@@ -76,9 +78,9 @@ public sealed class KcatTests(BrokerFixture fixture) : IClassFixture<BrokerFixtu
         };
 
         var (exitCode, _, error) = await Kcat.RunAsync(string.Join('\n', Enumerable.Range(0, 50).Select(i => "m" + i)) + "\n",
-            "-b", fixture.BootstrapServers, "-P", "-t", topic, "-X", "enable.idempotence=true", "-m", "5");
-        fixture.Broker.RequestObserver = null;
-        var received = KafkaTestClients.Consume(fixture, topic, partitions: 1, count: 50);
+            "-b", own.BootstrapServers, "-P", "-t", topic, "-X", "enable.idempotence=true", "-m", "5");
+        own.Broker.RequestObserver = null;
+        var received = KafkaTestClients.Consume(own, topic, partitions: 1, count: 50);
 
         Assert.True(exitCode == 0, error);
         lock (requests)
@@ -95,14 +97,14 @@ public sealed class KcatTests(BrokerFixture fixture) : IClassFixture<BrokerFixtu
     public async Task ConfluentProducesAndKcatConsumesToTheEnd(CompressionType compression)
     {
         var topic = BrokerFixture.UniqueTopic("confluent-to-kcat-" + compression);
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 2);
+        await fixture.CreateTopicAsync(topic, partitions: 2);
         using (var producer = new ProducerBuilder<string, string>(fixture.ProducerConfig(compression)).Build())
         {
             for (var i = 0; i < 6; i++)
             {
                 var message = new Message<string, string> { Key = "key" + i, Value = "value" + i, Headers = new Headers { { "n", Encoding.UTF8.GetBytes(i.ToString()) } } };
                 await producer.ProduceAsync(new TopicPartition(topic, i % 2), message, TestContext.Current.CancellationToken)
-                    .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+                    .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
             }
         }
 
@@ -120,7 +122,7 @@ public sealed class KcatTests(BrokerFixture fixture) : IClassFixture<BrokerFixtu
     public async Task KcatConsumingFromAnOffsetInsideABatchStartsThere()
     {
         var topic = BrokerFixture.UniqueTopic("kcat-offset");
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 1);
+        await fixture.CreateTopicAsync(topic, partitions: 1);
         await Kcat.RunAsync(string.Join('\n', Enumerable.Range(0, 8).Select(i => "m" + i)) + "\n", "-b", fixture.BootstrapServers, "-P", "-t", topic, "-m", "5");
 
         var (exitCode, output, error) = await Kcat.RunAsync("", "-b", fixture.BootstrapServers, "-C", "-t", topic, "-p", "0", "-o", "5", "-c", "2", "-f", "%o=%s\\n", "-m", "5");

@@ -2,13 +2,13 @@ using Confluent.Kafka;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
-public sealed class ListOffsetsTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class ListOffsetsTests(BrokerFixture fixture)
 {
     [Fact]
     public async Task OffsetsForTimesFindTheFirstRecordAtOrAfterEachTimestamp()
     {
         var topic = BrokerFixture.UniqueTopic("by-time");
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 1);
+        await fixture.CreateTopicAsync(topic, partitions: 1);
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 100_000;
         var config = fixture.ProducerConfig();
         config.LingerMs = 100;
@@ -20,16 +20,16 @@ public sealed class ListOffsetsTests(BrokerFixture fixture) : IClassFixture<Brok
                 producer.Produce(topic, new Message<Null, string> { Value = "m" + i, Timestamp = new Timestamp(start + i * 1000, TimestampType.CreateTime) });
             }
 
-            Assert.Equal(0, producer.Flush(KafkaTestClients.Timeout));
+            Assert.Equal(0, producer.Flush(Wait.DefaultTimeout));
         }
 
         using var consumer = new ConsumerBuilder<Ignore, string>(fixture.ConsumerConfig()).Build();
         var partition = new TopicPartition(topic, 0);
 
-        var exact = consumer.OffsetsForTimes([new TopicPartitionTimestamp(partition, new Timestamp(start + 4000, TimestampType.CreateTime))], KafkaTestClients.Timeout);
-        var between = consumer.OffsetsForTimes([new TopicPartitionTimestamp(partition, new Timestamp(start + 6500, TimestampType.CreateTime))], KafkaTestClients.Timeout);
-        var later = consumer.OffsetsForTimes([new TopicPartitionTimestamp(partition, new Timestamp(start + 60_000, TimestampType.CreateTime))], KafkaTestClients.Timeout);
-        var watermarks = consumer.QueryWatermarkOffsets(partition, KafkaTestClients.Timeout);
+        var exact = consumer.OffsetsForTimes([new TopicPartitionTimestamp(partition, new Timestamp(start + 4000, TimestampType.CreateTime))], Wait.DefaultTimeout);
+        var between = consumer.OffsetsForTimes([new TopicPartitionTimestamp(partition, new Timestamp(start + 6500, TimestampType.CreateTime))], Wait.DefaultTimeout);
+        var later = consumer.OffsetsForTimes([new TopicPartitionTimestamp(partition, new Timestamp(start + 60_000, TimestampType.CreateTime))], Wait.DefaultTimeout);
+        var watermarks = consumer.QueryWatermarkOffsets(partition, Wait.DefaultTimeout);
 
         Assert.Equal(4, exact.Single().Offset.Value);
         Assert.Equal(7, between.Single().Offset.Value);

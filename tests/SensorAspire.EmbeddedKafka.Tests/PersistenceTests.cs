@@ -7,7 +7,7 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 /// <summary>A broker with a data directory, stopped and started again on it: topics, logs and committed offsets survive.</summary>
 public sealed class PersistenceTests
 {
-    private static readonly TimeSpan s_timeout = KafkaTestClients.Timeout;
+    private static readonly TimeSpan s_timeout = Wait.DefaultTimeout;
 
     [Fact]
     public async Task ConsumerGroupResumesAtItsCommittedOffsetsAfterARestartWithNothingLost()

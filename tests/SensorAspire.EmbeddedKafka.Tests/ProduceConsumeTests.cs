@@ -3,7 +3,7 @@ using Confluent.Kafka;
 
 namespace SensorAspire.EmbeddedKafka.Tests;
 
-public sealed class ProduceConsumeTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class ProduceConsumeTests(BrokerFixture fixture)
 {
     [Theory]
     [InlineData(CompressionType.None)]
@@ -14,7 +14,7 @@ public sealed class ProduceConsumeTests(BrokerFixture fixture) : IClassFixture<B
     public async Task MessagesRoundTripWithKeysNullsAndHeadersForEveryCodec(CompressionType compression)
     {
         var topic = BrokerFixture.UniqueTopic("roundtrip-" + compression);
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 1);
+        await fixture.CreateTopicAsync(topic, partitions: 1);
         var sent = new List<Message<byte[]?, byte[]?>>
         {
             new() { Key = "k1"u8.ToArray(), Value = "v1"u8.ToArray(), Headers = new Headers { { "h1", "x"u8.ToArray() }, { "h2", null } } },
@@ -27,7 +27,7 @@ public sealed class ProduceConsumeTests(BrokerFixture fixture) : IClassFixture<B
         {
             foreach (var message in sent)
             {
-                await producer.ProduceAsync(topic, message, TestContext.Current.CancellationToken).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+                await producer.ProduceAsync(topic, message, TestContext.Current.CancellationToken).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
             }
         }
 
@@ -50,7 +50,7 @@ public sealed class ProduceConsumeTests(BrokerFixture fixture) : IClassFixture<B
     public async Task SameKeyAlwaysLandsOnTheSamePartition()
     {
         var topic = BrokerFixture.UniqueTopic("keys");
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 6);
+        await fixture.CreateTopicAsync(topic, partitions: 6);
         var partitionsByKey = new Dictionary<string, HashSet<int>>();
 
         using (var producer = new ProducerBuilder<string, string>(fixture.ProducerConfig()).Build())
@@ -61,7 +61,7 @@ public sealed class ProduceConsumeTests(BrokerFixture fixture) : IClassFixture<B
                 {
                     var key = "sensor-" + k;
                     var result = await producer.ProduceAsync(topic, new Message<string, string> { Key = key, Value = round.ToString() }, TestContext.Current.CancellationToken)
-                        .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+                        .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
                     partitionsByKey.TryAdd(key, []);
                     partitionsByKey[key].Add(result.Partition.Value);
                 }
@@ -83,7 +83,7 @@ public sealed class ProduceConsumeTests(BrokerFixture fixture) : IClassFixture<B
     public async Task ConsumerStartingInsideABatchGetsTheRemainingRecords()
     {
         var topic = BrokerFixture.UniqueTopic("mid-batch");
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 1);
+        await fixture.CreateTopicAsync(topic, partitions: 1);
         using (var producer = new ProducerBuilder<Null, string>(ProducerWith(fixture, linger: 50)).Build())
         {
             for (var i = 0; i < 10; i++)
@@ -91,13 +91,13 @@ public sealed class ProduceConsumeTests(BrokerFixture fixture) : IClassFixture<B
                 producer.Produce(topic, new Message<Null, string> { Value = "m" + i });
             }
 
-            Assert.Equal(0, producer.Flush(KafkaTestClients.Timeout));
+            Assert.Equal(0, producer.Flush(Wait.DefaultTimeout));
         }
 
         using var consumer = new ConsumerBuilder<Ignore, string>(fixture.ConsumerConfig()).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, 7));
         var values = new List<string>();
-        var deadline = DateTime.UtcNow + KafkaTestClients.Timeout;
+        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
         while (values.Count < 3 && DateTime.UtcNow < deadline)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
@@ -113,16 +113,16 @@ public sealed class ProduceConsumeTests(BrokerFixture fixture) : IClassFixture<B
     public async Task ConsumerWaitingAtTheEndReceivesANewMessage()
     {
         var topic = BrokerFixture.UniqueTopic("tail");
-        await KafkaTestClients.CreateTopicAsync(fixture, topic, partitions: 1);
+        await fixture.CreateTopicAsync(topic, partitions: 1);
         using var consumer = new ConsumerBuilder<Ignore, string>(ConsumerWithLongPoll(fixture)).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        var eof = consumer.Consume(KafkaTestClients.Timeout);
+        var eof = consumer.Consume(Wait.DefaultTimeout);
         Assert.True(eof?.IsPartitionEOF, "an empty partition reports end of partition");
 
         using var producer = new ProducerBuilder<Null, string>(fixture.ProducerConfig()).Build();
         await producer.ProduceAsync(topic, new Message<Null, string> { Value = "late" }, TestContext.Current.CancellationToken)
-            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-        var result = consumer.Consume(KafkaTestClients.Timeout);
+            .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+        var result = consumer.Consume(Wait.DefaultTimeout);
 
         Assert.Equal("late", result?.Message?.Value);
     }

@@ -39,9 +39,9 @@ internal sealed class RawKafkaClient : IAsyncDisposable
     public async Task<(int CorrelationId, KafkaReader Body)> ReceiveAsync(short apiKey, short version)
     {
         var prefix = new byte[4];
-        await Stream.ReadExactlyAsync(prefix, TestContext.Current.CancellationToken).AsTask().WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+        await Stream.ReadExactlyAsync(prefix, TestContext.Current.CancellationToken).AsTask().WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         var frame = new byte[BinaryPrimitives.ReadInt32BigEndian(prefix)];
-        await Stream.ReadExactlyAsync(frame, TestContext.Current.CancellationToken).AsTask().WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+        await Stream.ReadExactlyAsync(frame, TestContext.Current.CancellationToken).AsTask().WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         var reader = new KafkaReader(frame);
         var correlationId = reader.ReadInt32();
         if (ApiMessageCatalog.ResponseHeaderVersion(apiKey, version) >= 1)
@@ -82,7 +82,7 @@ internal sealed class RawKafkaClient : IAsyncDisposable
         try
         {
             var buffer = new byte[1];
-            var read = await Stream.ReadAsync(buffer, TestContext.Current.CancellationToken).AsTask().WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            var read = await Stream.ReadAsync(buffer, TestContext.Current.CancellationToken).AsTask().WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
             return read == 0;
         }
         catch (IOException)

@@ -4,7 +4,7 @@ using SensorAspire.EmbeddedKafka.Protocol;
 namespace SensorAspire.EmbeddedKafka.Tests;
 
 /// <summary>Wire-level behaviour that real clients never trigger on purpose: malformed frames, raw batches, acks=0.</summary>
-public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class RawProtocolTests(BrokerFixture fixture)
 {
     [Fact]
     public async Task MalformedRequestClosesOnlyItsOwnConnection()
@@ -20,14 +20,14 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
         var topic = BrokerFixture.UniqueTopic("after-garbage");
         using var producer = new Confluent.Kafka.ProducerBuilder<Confluent.Kafka.Null, string>(fixture.ProducerConfig()).Build();
         await producer.ProduceAsync(topic, new Confluent.Kafka.Message<Confluent.Kafka.Null, string> { Value = "before" }, TestContext.Current.CancellationToken)
-            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
 
         await broken.SendRawAsync(garbage);
 
         Assert.True(await broken.IsClosedByBrokerAsync());
         var versions = await healthy.RoundTripAsync<ApiVersionsResponse>(ApiMessageCatalog.ApiVersions, 3, new ApiVersionsRequest { ClientSoftwareName = "raw", ClientSoftwareVersion = "1" });
         var after = await producer.ProduceAsync(topic, new Confluent.Kafka.Message<Confluent.Kafka.Null, string> { Value = "after" }, TestContext.Current.CancellationToken)
-            .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         Assert.Equal(ErrorCode.None, versions.ErrorCode);
         Assert.Equal(1, after.Offset.Value);
     }
@@ -199,12 +199,14 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
     [Fact]
     public async Task ParkedFetchIsWokenByAnAppendOnAnotherConnection()
     {
+        // The request observer sees every request the broker gets: a broker of its own keeps other tests' out of it.
+        await using var own = await BrokerFixture.StartAsync(new EmbeddedKafkaOptions());
         var topic = BrokerFixture.UniqueTopic("long-poll");
-        await using var consumer = await RawKafkaClient.ConnectAsync(fixture.Broker);
-        await using var producer = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        await using var consumer = await RawKafkaClient.ConnectAsync(own.Broker);
+        await using var producer = await RawKafkaClient.ConnectAsync(own.Broker);
         await CreateTopicAsync(producer, topic);
         var fetchParked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        fixture.Broker.RequestObserver = info =>
+        own.Broker.RequestObserver = info =>
         {
             if (info.ApiKey == ApiMessageCatalog.Fetch)
             {
@@ -214,8 +216,8 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
 
         // A minute-long MaxWait: the answer can only arrive within the test timeout if the append wakes the Fetch.
         var sent = await consumer.SendAsync(ApiMessageCatalog.Fetch, 12, Fetch(topic, offset: 0, maxWaitMs: 60_000));
-        await fetchParked.Task.WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-        fixture.Broker.RequestObserver = null;
+        await fetchParked.Task.WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+        own.Broker.RequestObserver = null;
         await ProduceAsync(producer, topic, TestBatches.Build(1));
         var (correlationId, body) = await consumer.ReceiveAsync(ApiMessageCatalog.Fetch, 12);
         var response = new FetchResponse();
@@ -305,14 +307,16 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
     [Fact]
     public async Task FetchWaitsForMinBytesAndAnswersOnceEnoughHasArrived()
     {
+        // The request observer sees every request the broker gets: a broker of its own keeps other tests' out of it.
+        await using var own = await BrokerFixture.StartAsync(new EmbeddedKafkaOptions());
         var topic = BrokerFixture.UniqueTopic("min-bytes");
-        await using var consumer = await RawKafkaClient.ConnectAsync(fixture.Broker);
-        await using var producer = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        await using var consumer = await RawKafkaClient.ConnectAsync(own.Broker);
+        await using var producer = await RawKafkaClient.ConnectAsync(own.Broker);
         await CreateTopicAsync(producer, topic);
         var small = TestBatches.Build(1);
         await ProduceAsync(producer, topic, small);
         var fetchReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        fixture.Broker.RequestObserver = info =>
+        own.Broker.RequestObserver = info =>
         {
             if (info.ApiKey == ApiMessageCatalog.Fetch)
             {
@@ -324,8 +328,8 @@ public sealed class RawProtocolTests(BrokerFixture fixture) : IClassFixture<Brok
 
         // The small batch alone is short of MinBytes, so the Fetch parks; the big one completes it long before MaxWait.
         var sent = await consumer.SendAsync(ApiMessageCatalog.Fetch, 12, request);
-        await fetchReceived.Task.WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-        fixture.Broker.RequestObserver = null;
+        await fetchReceived.Task.WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+        own.Broker.RequestObserver = null;
         var big = TestBatches.Build(1, valueSize: 60_000);
         await ProduceAsync(producer, topic, big);
         var (correlationId, body) = await consumer.ReceiveAsync(ApiMessageCatalog.Fetch, 12);

@@ -37,7 +37,7 @@ public sealed class ResourceLimitTests
             // Closing one makes room for the next.
             await open[0].DisposeAsync();
             open.RemoveAt(0);
-            await WaitUntilAsync(() => broker.ConnectionCount == 2);
+            await Wait.UntilAsync(() => broker.ConnectionCount == 2, "two connections");
             await using var admitted = await RawKafkaClient.ConnectAsync(broker);
             await AssertAnswersAsync(admitted);
         }
@@ -80,7 +80,7 @@ public sealed class ResourceLimitTests
         }
 
         // Every connection has read all it was sent and ended: whatever the broker allocated for them is counted.
-        await WaitUntilAsync(() => broker.ConnectionCount == 0);
+        await Wait.UntilAsync(() => broker.ConnectionCount == 0, "every connection to close");
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
 
         // Allocating the claims would be 10 x 100 MiB; reading what was really sent (a few bytes each) costs well under 32 MiB.
@@ -180,16 +180,5 @@ public sealed class ResourceLimitTests
     {
         var response = await client.RoundTripAsync<ApiVersionsResponse>(ApiMessageCatalog.ApiVersions, 3, new ApiVersionsRequest { ClientSoftwareName = "raw", ClientSoftwareVersion = "1" });
         Assert.Equal(ErrorCode.None, response.ErrorCode);
-    }
-
-    /// <summary>Connection counts change when the broker's connection loop ends; there is no event to await, so poll with a bound.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + KafkaTestClients.Timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
     }
 }

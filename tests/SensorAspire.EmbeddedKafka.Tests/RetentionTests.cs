@@ -7,7 +7,7 @@ namespace SensorAspire.EmbeddedKafka.Tests;
 /// <summary>Retention by size and by time drops whole segments from the head, in memory and on disk alike.</summary>
 public sealed class RetentionTests
 {
-    private static readonly TimeSpan s_timeout = KafkaTestClients.Timeout;
+    private static readonly TimeSpan s_timeout = Wait.DefaultTimeout;
 
     [Fact]
     public void SizeRetentionDropsOldSegmentsOnRollSoTheLogStaysWithinRetentionBytes()

@@ -30,7 +30,7 @@ internal static class RunnableBroker
                 await interrupt.WaitForExitAsync(TestContext.Current.CancellationToken);
             }
 
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
             Assert.Equal(0, process.ExitCode);
         }
         finally
@@ -45,7 +45,7 @@ internal static class RunnableBroker
     private static async Task<string> ReadBootstrapLineAsync(Process process)
     {
         while (await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask()
-                   .WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken) is { } line)
+                   .WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken) is { } line)
         {
             if (line.StartsWith(BootstrapPrefix, StringComparison.Ordinal))
             {

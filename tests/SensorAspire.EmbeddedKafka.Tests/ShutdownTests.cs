@@ -12,8 +12,8 @@ public sealed class ShutdownTests
         var parked = await ParkFetchAsync(broker, client, "shutdown");
 
         // The Fetch waits up to a minute; disposing must not wait for it.
-        await broker.DisposeAsync().AsTask().WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
-        var outcome = await Record.ExceptionAsync(() => parked.WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken));
+        await broker.DisposeAsync().AsTask().WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
+        var outcome = await Record.ExceptionAsync(() => parked.WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken));
 
         // The client gets either the (empty) answer or the closed connection, and it gets it now.
         Assert.True(outcome is null or EndOfStreamException or IOException, outcome?.ToString());
@@ -29,7 +29,7 @@ public sealed class ShutdownTests
 
         var deleted = await admin.RoundTripAsync<DeleteTopicsResponse>(ApiMessageCatalog.DeleteTopics, 4, new DeleteTopicsRequest { TopicNames = ["deleted"], TimeoutMs = 5000 });
         Assert.Equal(ErrorCode.None, deleted.Responses.Single().ErrorCode);
-        var (_, body) = await parked.WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+        var (_, body) = await parked.WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         var response = new FetchResponse();
         response.Read(body, 12);
 
@@ -59,7 +59,7 @@ public sealed class ShutdownTests
             SessionEpoch = -1,
             Topics = [new FetchRequest.FetchTopic { Topic = topic, Partitions = [new FetchRequest.FetchPartition { Partition = 0, FetchOffset = 0, PartitionMaxBytes = 1 << 20 }] }],
         });
-        await received.Task.WaitAsync(KafkaTestClients.Timeout, TestContext.Current.CancellationToken);
+        await received.Task.WaitAsync(Wait.DefaultTimeout, TestContext.Current.CancellationToken);
         return client.ReceiveAsync(ApiMessageCatalog.Fetch, 12);
     }
 }

@@ -109,7 +109,7 @@ internal static class KeyedBatches
         using var consumer = new ConsumerBuilder<string, string?>(config).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
         var results = new List<ConsumeResult<string, string?>>();
-        var deadline = DateTime.UtcNow + KafkaTestClients.Timeout;
+        var deadline = DateTime.UtcNow + Wait.DefaultTimeout;
         while ((results.Count == 0 || results[^1].Offset.Value < highWatermark - 1) && DateTime.UtcNow < deadline)
         {
             TestContext.Current.CancellationToken.ThrowIfCancellationRequested();

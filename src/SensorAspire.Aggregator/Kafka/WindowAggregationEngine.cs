@@ -16,6 +16,7 @@ namespace SensorAspire.Aggregator.Kafka;
 /// </summary>
 internal sealed partial class WindowAggregationEngine(
     IProducer<string, byte[]> producer,
+    KafkaProducerSettings producerSettings,
     KafkaConsumerSettings consumerSettings,
     WindowStore store,
     WindowRestorer restorer,
@@ -45,7 +46,7 @@ internal sealed partial class WindowAggregationEngine(
     public void Process(ConsumeResult<string, byte[]> result)
     {
         var position = new SourcePosition(result.Topic, result.Partition.Value, result.Offset.Value);
-        using var activity = KafkaTelemetry.StartProcess(AggregatorTelemetry.Source, result, consumerSettings.Config.GroupId, out var trace);
+        using var activity = KafkaTelemetry.StartProcess(AggregatorTelemetry.Source, result, consumerSettings.Config.GroupId, consumerSettings.DisableTracing, out var trace);
         _batch.Track(position);
 
         if (string.Equals(result.Topic, _options.TutorialTopic, StringComparison.Ordinal))
@@ -57,7 +58,7 @@ internal sealed partial class WindowAggregationEngine(
             }
             else
             {
-                DeadLetter(result, position, failure, activity);
+                DeadLetter(result, position, failure, trace, activity);
             }
         }
         else if (ReadingDecoder.TryDecodeJson(result.Message.Key, result.Message.Value, out var reading, out var failure))
@@ -66,7 +67,7 @@ internal sealed partial class WindowAggregationEngine(
         }
         else
         {
-            DeadLetter(result, position, failure, activity);
+            DeadLetter(result, position, failure, trace, activity);
         }
     }
 
@@ -94,7 +95,7 @@ internal sealed partial class WindowAggregationEngine(
                 Key = sensorId,
                 Value = store.ToMessage(changed.Slot, now).ToUtf8Json(),
             };
-            var activity = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.WindowsTopic, message, changed.Parent, changed.Links);
+            var activity = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.WindowsTopic, message, changed.Parent, changed.Links, producerSettings.DisableTracing);
             if (activity is { IsAllDataRequested: true })
             {
                 activity.SetTag("sensor.id", sensorId);
@@ -203,7 +204,7 @@ internal sealed partial class WindowAggregationEngine(
         }
     }
 
-    private void DeadLetter(ConsumeResult<string, byte[]> result, in SourcePosition position, in ReadFailure failure, Activity? activity)
+    private void DeadLetter(ConsumeResult<string, byte[]> result, in SourcePosition position, in ReadFailure failure, in ActivityContext trace, Activity? activity)
     {
         var (reason, detail) = failure;
         var headers = new Headers();
@@ -221,7 +222,7 @@ internal sealed partial class WindowAggregationEngine(
         var message = new Message<string, byte[]> { Key = result.Message.Key, Value = result.Message.Value, Headers = headers };
         activity?.SetTag("error.type", reason);
         activity?.SetStatus(ActivityStatusCode.Error, detail);
-        var send = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.DeadLetterTopic, message);
+        var send = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.DeadLetterTopic, message, trace, disableTracing: producerSettings.DisableTracing);
         telemetry.DeadLetters.Add(1, new KeyValuePair<string, object?>("reason", reason));
         DeadLettered(position.Topic, position.Partition, position.Offset, reason, detail);
 

@@ -51,8 +51,8 @@ internal sealed partial class WindowRestorer(
             }
         }
 
-        // Two reads of the topic instead of holding every sensor's newest update in memory (about 1 KB each as
-        // objects): the first finds where each sensor's newest message is (its key is the sensor id, so all of a
+        // Two reads of the topic instead of holding every sensor's newest update in memory as objects (docs/pipeline.md,
+        // "Memory"): the first finds where each sensor's newest message is (its key is the sensor id, so all of a
         // sensor's messages share a partition), the second restores exactly those messages.
         var newest = new Dictionary<string, (int Partition, long Offset)>(StringComparer.Ordinal);
         var read = ReadToEnd(consumer, nonEmpty, deadline, result =>

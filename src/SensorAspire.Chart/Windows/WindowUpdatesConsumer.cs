@@ -18,6 +18,7 @@ namespace SensorAspire.Chart.Windows;
 /// </remarks>
 internal sealed partial class WindowUpdatesConsumer(
     IConsumer<string?, byte[]?> consumer,
+    KafkaConsumerSettings consumerSettings,
     LiveWindowHub hub,
     WindowConsumerStatus status,
     ChartMetrics metrics,
@@ -119,7 +120,7 @@ internal sealed partial class WindowUpdatesConsumer(
     private void Handle(ConsumeResult<string?, byte[]?> result, Message<string?, byte[]?> message)
     {
         // Continues the trace of the reading the aggregator applied last (the context is in the message headers).
-        using var activity = KafkaTelemetry.StartProcess(ChartTelemetry.ActivitySource, result, consumerGroup: null);
+        using var activity = KafkaTelemetry.StartProcess(ChartTelemetry.ActivitySource, result, consumerGroup: null, consumerSettings.DisableTracing);
         status.MessageRead();
         metrics.WindowUpdateRead();
 

@@ -1,3 +1,4 @@
+using SensorAspire.Testing;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SensorAspire.Contracts;
@@ -32,13 +33,13 @@ public sealed class CrashRecoveryTests(BrokerFixture broker)
             await using var simulator = scenario.StartSimulator(Sensors, TimeSpan.FromMilliseconds(20), Sensors * PerSensor);
 
             // Mid-stream: some windows are published, the simulator is still sending.
-            await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= 20), PipelineScenario.Timeout, Ct);
+            await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= 20));
             await first.KillAsync(Ct);
             Assert.True(readings.Snapshot().Count < Sensors * PerSensor, "the simulator finished before the aggregator was killed");
 
             await using var restarted = new ServiceHost<SensorAspire.Aggregator.AggregatorOptions>(settings).Start();
-            await readings.WaitForAsync(r => r.Count == Sensors * PerSensor ? r : null, PipelineScenario.Timeout, Ct);
-            var latest = await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= PerSensor), PipelineScenario.Timeout, Ct);
+            await readings.WaitForAsync(r => r.Count == Sensors * PerSensor ? r : null);
+            var latest = await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= PerSensor));
 
             AssertEveryReadingAppliedOnce(readings, latest, sensorIds, PerSensor);
         }
@@ -57,7 +58,7 @@ public sealed class CrashRecoveryTests(BrokerFixture broker)
 
         await using var first = new ServiceHost<SensorAspire.Aggregator.AggregatorOptions>(settings).Start();
         await using var simulator = scenario.StartSimulator(Sensors, TimeSpan.FromMilliseconds(20), Sensors * PerSensor);
-        await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= 20), PipelineScenario.Timeout, Ct);
+        await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= 20));
 
         // A second member joins (both revoke, publish and commit, then split the partitions) ...
         await using var second = new ServiceHost<SensorAspire.Aggregator.AggregatorOptions>(settings).Start();
@@ -65,23 +66,17 @@ public sealed class CrashRecoveryTests(BrokerFixture broker)
 
         // ... then the first leaves cleanly and the second takes its partitions over, restoring their windows.
         await first.DisposeAsync();
-        await readings.WaitForAsync(r => r.Count == Sensors * PerSensor ? r : null, PipelineScenario.Timeout, Ct);
-        var latest = await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= PerSensor), PipelineScenario.Timeout, Ct);
+        await readings.WaitForAsync(r => r.Count == Sensors * PerSensor ? r : null);
+        var latest = await windows.WaitForAsync(r => Windows.When(r, sensorIds, w => w.Stats.Count >= PerSensor));
 
         AssertEveryReadingAppliedOnce(readings, latest, sensorIds, PerSensor);
     }
 
-    private static async Task WaitUntilAssignedAsync(ServiceHost<SensorAspire.Aggregator.AggregatorOptions> host)
+    // Assignment happens inside the consumer's poll; no event reaches the test, so poll the engine's state.
+    private static Task WaitUntilAssignedAsync(ServiceHost<SensorAspire.Aggregator.AggregatorOptions> host)
     {
-        // Assignment happens inside the consumer's poll; no event reaches the test, so poll the engine's state.
         var engine = host.Services.GetRequiredService<SensorAspire.Aggregator.Kafka.WindowAggregationEngine>();
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(PipelineScenario.Timeout);
-        while (engine.AssignedPartitions == 0)
-        {
-            await poll.WaitForNextTickAsync(timeout.Token);
-        }
+        return Wait.UntilAsync(() => engine.AssignedPartitions > 0, "the aggregator's partition assignment", PipelineScenario.Timeout);
     }
 
     // Windows big enough for every reading: each sensor's final window must be exactly what was sent, once each.

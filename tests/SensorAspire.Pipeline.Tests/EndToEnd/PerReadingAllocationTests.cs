@@ -12,6 +12,7 @@ using SensorAspire.Aggregator.Windows;
 using SensorAspire.Contracts;
 using SensorAspire.ServiceDefaults;
 using SensorAspire.Simulator;
+using SensorAspire.Testing;
 
 namespace SensorAspire.Pipeline.Tests.EndToEnd;
 
@@ -38,8 +39,10 @@ public sealed class PerReadingAllocationTests(BrokerFixture broker)
         consumerSettings.Config.GroupId = scenario.GroupId;
         var options = Options.Create(new AggregatorOptions { ReadingsTopic = scenario.ReadingsTopic, WindowsTopic = scenario.WindowsTopic });
         var store = new WindowStore(options);
+        var producerSettings = new KafkaProducerSettings();
+        producerSettings.Config.BootstrapServers = broker.BootstrapServers;
         var engine = new WindowAggregationEngine(
-            producer, consumerSettings, store, new WindowRestorer(consumerSettings, options, NullLogger<WindowRestorer>.Instance),
+            producer, producerSettings, consumerSettings, store, new WindowRestorer(consumerSettings, options, NullLogger<WindowRestorer>.Instance),
             new AggregatorTelemetry(services.GetRequiredService<IMeterFactory>(), store), options, TimeProvider.System,
             NullLogger<WindowAggregationEngine>.Instance);
 

@@ -1,9 +1,14 @@
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using SensorAspire.Testing;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Confluent.Kafka;
+using SensorAspire.Aggregator;
 using SensorAspire.Aggregator.Kafka;
 using SensorAspire.Contracts;
+using SensorAspire.ServiceDefaults;
 
 namespace SensorAspire.Pipeline.Tests.EndToEnd;
 
@@ -21,7 +26,7 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
         await using var simulator = scenario.StartSimulator(sensors: 5, TimeSpan.FromMilliseconds(100), maxReadings: 5 * 4);
         string[] sensors = ["temp1", "temp2", "temp3", "temp4", "temp5"];
 
-        var latest = await windows.WaitForAsync(r => Windows.When(r, sensors, w => w.Stats.Count == 4), PipelineScenario.Timeout, Ct);
+        var latest = await windows.WaitForAsync(r => Windows.When(r, sensors, w => w.Stats.Count == 4));
 
         Assert.All(sensors.Select((id, i) => (Window: latest[id], Range: i % 2 == 0 ? (20.0, 39.0) : (10.0, 29.0))), s =>
         {
@@ -43,7 +48,7 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
         await using var simulator = scenario.StartSimulator(sensors: 2, TimeSpan.FromMilliseconds(100), maxReadings: 2 * 3);
         await using var aggregator = scenario.StartAggregator();
 
-        await windows.WaitForAsync(r => Windows.When(r, ["temp1", "temp2"], w => w.Stats.Count == 3), PipelineScenario.Timeout, Ct);
+        await windows.WaitForAsync(r => Windows.When(r, ["temp1", "temp2"], w => w.Stats.Count == 3));
 
         // Had the simulator sent first, the broker would have auto-created the topic with its default single partition.
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
@@ -73,7 +78,7 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
         }
 
         var latest = await windows.WaitForAsync(
-            r => Windows.When(r, [TutorialSensorData.Sensor1, TutorialSensorData.Sensor2], w => w.Stats.Count == 3), PipelineScenario.Timeout, Ct);
+            r => Windows.When(r, [TutorialSensorData.Sensor1, TutorialSensorData.Sensor2], w => w.Stats.Count == 3));
 
         var temp1 = latest[TutorialSensorData.Sensor1];
         var temp2 = latest[TutorialSensorData.Sensor2];
@@ -91,8 +96,11 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
         var scenario = new PipelineScenario(broker.BootstrapServers);
         await using var windows = new TopicWatcher(broker.BootstrapServers, scenario.WindowsTopic);
         await using var deadLetters = new TopicWatcher(broker.BootstrapServers, scenario.DeadLetterTopic);
-        using var counted = new DeadLetterCounter();
         await using var aggregator = scenario.StartAggregator();
+        using var deadLettered = new MetricCollector<long>(
+            aggregator.Services.GetRequiredService<IMeterFactory>(), AggregatorTelemetry.Name, "sensor.dead_letters");
+        long Counted(string reason) => deadLettered.GetMeasurementSnapshot()
+            .Where(m => m.Tags.TryGetValue("reason", out var r) && Equals(r, reason)).Sum(m => m.Value);
         var good = new SensorReading("s1", DateTimeOffset.UtcNow, 21.5);
 
         using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build())
@@ -106,8 +114,8 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
             }, Ct);
         }
 
-        var letters = await deadLetters.WaitForAsync(r => r.Count >= 2 ? r : null, PipelineScenario.Timeout, Ct);
-        var window = await windows.WaitForAsync(r => Windows.When(r, ["s1"], _ => true), PipelineScenario.Timeout, Ct);
+        var letters = await deadLetters.WaitForAsync(r => r.Count >= 2 ? r : null);
+        var window = await windows.WaitForAsync(r => Windows.When(r, ["s1"], _ => true));
 
         Assert.Equal(
             [("{not json", "invalid-json", scenario.ReadingsTopic), ("2023-03-20,hot,cold", "invalid-tutorial-format", scenario.TutorialTopic)],
@@ -115,8 +123,8 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
                 .OrderBy(l => l.Item2));
         Assert.All(letters, l => Assert.False(string.IsNullOrEmpty(TopicWatcher.Header(l, DeadLetterHeaders.Detail))));
         Assert.Equal(21.5, Assert.Single(window["s1"].Points).Value);
-        Assert.Equal(1, counted.Get("invalid-json"));
-        Assert.Equal(1, counted.Get("invalid-tutorial-format"));
+        Assert.Equal(1, Counted(ReadFailure.InvalidJson));
+        Assert.Equal(1, Counted(ReadFailure.InvalidTutorialFormat));
     }
 
     [Fact]
@@ -137,7 +145,7 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
                     let s = p is null ? null : simulated.FirstOrDefault(s => s.SpanId == p.ParentSpanId)
                     where s is not null
                     select Tuple.Create(s, p, w)).FirstOrDefault();
-        }, PipelineScenario.Timeout, Ct);
+        });
 
         Assert.Equal($"send {scenario.ReadingsTopic}", send.DisplayName);
         Assert.Equal(ActivityKind.Producer, send.Kind);
@@ -152,6 +160,28 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
     }
 
     [Fact]
+    public async Task AggregatorWithTracingDisabledRecordsNoSpansButItsUpdatesContinueTheReadingsTrace()
+    {
+        var scenario = new PipelineScenario(broker.BootstrapServers);
+        var simulatorSpans = new SpanCollector();
+        var aggregatorSpans = new SpanCollector();
+        var settings = scenario.AggregatorSettings();
+        settings["Aspire:Confluent:Kafka:Consumer:DisableTracing"] = "true";
+        settings["Aspire:Confluent:Kafka:Producer:DisableTracing"] = "true";
+        await using var windows = new TopicWatcher(broker.BootstrapServers, scenario.WindowsTopic);
+        await using var aggregator = new ServiceHost<AggregatorOptions>(settings, aggregatorSpans).Start();
+        await using var simulator = scenario.StartSimulator(sensors: 1, TimeSpan.FromMilliseconds(200), maxReadings: 1, simulatorSpans);
+
+        var update = await windows.WaitForAsync(r => r.FirstOrDefault());
+        var send = await simulatorSpans.WaitForAsync(spans => spans.FirstOrDefault(s => s.DisplayName == $"send {scenario.ReadingsTopic}"));
+
+        var propagated = KafkaTelemetry.ExtractContext(update.Message.Headers);
+        Assert.Equal((send.TraceId, send.SpanId), (propagated.TraceId, propagated.SpanId));
+        // The process span ends before its update is sent, so it would be here by now.
+        Assert.DoesNotContain(aggregatorSpans.Snapshot(), s => s.Source.Name == AggregatorTelemetry.Name);
+    }
+
+    [Fact]
     public async Task AggregatorReportsHealthyWhenKafkaAnswersAndItConsumes()
     {
         var scenario = new PipelineScenario(broker.BootstrapServers);
@@ -159,59 +189,22 @@ public sealed class PipelineEndToEndTests(BrokerFixture broker)
         using var client = aggregator.CreateClient();
 
         // Readiness turns Healthy once topics exist and the consume loop runs; no event exposes that moment.
-        var deadline = Stopwatch.StartNew();
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        HttpResponseMessage response;
-        while ((response = await client.GetAsync(new Uri("/health", UriKind.Relative), Ct)).StatusCode != HttpStatusCode.OK
-            && deadline.Elapsed < PipelineScenario.Timeout)
-        {
-            await poll.WaitForNextTickAsync(Ct);
-        }
+        using var response = await Wait.ForAsync(
+            async ct =>
+            {
+                var probe = await client.GetAsync(new Uri("/health", UriKind.Relative), ct);
+                if (probe.StatusCode == HttpStatusCode.OK)
+                {
+                    return probe;
+                }
+
+                probe.Dispose();
+                return null;
+            },
+            "the aggregator's /health to answer OK", PipelineScenario.Timeout, TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(Ct));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/alive", UriKind.Relative), Ct)).StatusCode);
-    }
-
-    /// <summary>Counts <c>sensor.dead_letters</c> by reason while alive.</summary>
-    private sealed class DeadLetterCounter : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly Dictionary<string, long> _counts = [];
-
-        public DeadLetterCounter()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument is { Name: "sensor.dead_letters", Meter.Name: "SensorAspire.Aggregator" })
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "reason" && tag.Value is string reason)
-                    {
-                        lock (_counts)
-                        {
-                            _counts[reason] = _counts.GetValueOrDefault(reason) + value;
-                        }
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public long Get(string reason)
-        {
-            lock (_counts)
-            {
-                return _counts.GetValueOrDefault(reason);
-            }
-        }
-
-        public void Dispose() => _listener.Dispose();
     }
 }

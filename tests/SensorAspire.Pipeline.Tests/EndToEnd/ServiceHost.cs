@@ -1,3 +1,4 @@
+using SensorAspire.Testing;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -75,21 +76,9 @@ internal sealed class SpanCollector : ICollection<Activity>
         }
     }
 
-    /// <summary>Waits until <paramref name="found"/> returns a value over the spans collected so far.</summary>
-    public async Task<T> WaitForAsync<T>(Func<List<Activity>, T?> found, TimeSpan timeout, CancellationToken cancellationToken) where T : class
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        while (true)
-        {
-            if (found(Snapshot()) is { } result)
-            {
-                return result;
-            }
-
-            await _added.WaitAsync(cts.Token);
-        }
-    }
+    /// <summary>Waits, on every span exported, until <paramref name="found"/> returns a value.</summary>
+    public Task<T> WaitForAsync<T>(Func<List<Activity>, T?> found) where T : class
+        => Wait.ForAsync(() => found(Snapshot()), ct => _added.WaitAsync(ct), "the expected spans", PipelineScenario.Timeout);
 
     public void Clear()
     {

@@ -1,3 +1,4 @@
+using SensorAspire.Testing;
 using System.Text;
 using Confluent.Kafka;
 
@@ -13,9 +14,11 @@ internal sealed class TopicWatcher : IAsyncDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly string _topic;
 
     public TopicWatcher(string bootstrapServers, string topic)
     {
+        _topic = topic;
         var config = new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,
@@ -38,21 +41,10 @@ internal sealed class TopicWatcher : IAsyncDisposable
         }
     }
 
-    public async Task<T> WaitForAsync<T>(Func<List<ConsumeResult<string, byte[]>>, T?> found, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Waits, on every message received, until <paramref name="found"/> returns a value.</summary>
+    public Task<T> WaitForAsync<T>(Func<List<ConsumeResult<string, byte[]>>, T?> found)
         where T : class
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        while (true)
-        {
-            if (found(Snapshot()) is { } result)
-            {
-                return result;
-            }
-
-            await _signal.WaitAsync(cts.Token);
-        }
-    }
+        => Wait.ForAsync(() => found(Snapshot()), ct => _signal.WaitAsync(ct), $"the expected messages on {_topic}", PipelineScenario.Timeout);
 
     public static string? Header(ConsumeResult<string, byte[]> result, string key)
         => result.Message.Headers.TryGetLastBytes(key, out var value) ? Encoding.UTF8.GetString(value) : null;

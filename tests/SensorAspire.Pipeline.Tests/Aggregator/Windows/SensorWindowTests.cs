@@ -1,7 +1,7 @@
 using SensorAspire.Aggregator.Windows;
 using SensorAspire.Contracts;
 
-namespace SensorAspire.Pipeline.Tests;
+namespace SensorAspire.Pipeline.Tests.Aggregator.Windows;
 
 public sealed class SensorWindowTests
 {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SensorAspire.ServiceDefaults;
 
-namespace SensorAspire.Pipeline.Tests;
+namespace SensorAspire.Pipeline.Tests.ServiceDefaults;
 
 public sealed class KafkaClientRegistrationTests
 {

@@ -1,6 +1,6 @@
 using SensorAspire.Simulator;
 
-namespace SensorAspire.Pipeline.Tests;
+namespace SensorAspire.Pipeline.Tests.Simulator;
 
 public sealed class SimulatorOptionsValidatorTests
 {

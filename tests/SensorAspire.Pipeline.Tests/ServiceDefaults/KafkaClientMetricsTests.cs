@@ -1,8 +1,9 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using SensorAspire.ServiceDefaults;
 
-namespace SensorAspire.Pipeline.Tests;
+namespace SensorAspire.Pipeline.Tests.ServiceDefaults;
 
 public sealed class KafkaClientMetricsTests
 {
@@ -20,24 +21,14 @@ public sealed class KafkaClientMetricsTests
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new KafkaClientMetrics(services.GetRequiredService<IMeterFactory>());
-        var observed = new List<(long Value, Dictionary<string, object?> Tags)>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (i, l) =>
-            {
-                if (i.Meter.Name == KafkaClientMetrics.MeterName && i.Name == "messaging.kafka.consumer.lag")
-                {
-                    l.EnableMeasurementEvents(i);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => observed.Add((value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
-        listener.Start();
+        using var collector = new MetricCollector<long>(
+            services.GetRequiredService<IMeterFactory>(), KafkaClientMetrics.MeterName, "messaging.kafka.consumer.lag");
 
         metrics.Record(ConsumerStatistics, groupId: "sensor-aggregator");
-        listener.RecordObservableInstruments();
+        collector.RecordObservableInstruments();
 
-        var (lag, tags) = Assert.Single(observed);
+        var measurement = Assert.Single(collector.GetMeasurementSnapshot());
+        var (lag, tags) = (measurement.Value, measurement.Tags);
         Assert.Equal(42, lag);
         Assert.Equal("sensor-readings", tags["messaging.destination.name"]);
         Assert.Equal("0", tags["messaging.destination.partition.id"]);

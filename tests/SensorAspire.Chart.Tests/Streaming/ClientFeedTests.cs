@@ -1,7 +1,7 @@
 using SensorAspire.Chart.Streaming;
 using static SensorAspire.Chart.Tests.WindowProducer;
 
-namespace SensorAspire.Chart.Tests;
+namespace SensorAspire.Chart.Tests.Streaming;
 
 public sealed class ClientFeedTests
 {

@@ -1,3 +1,5 @@
+using SensorAspire.Pipeline.Tests.EndToEnd;
+using SensorAspire.Testing;
 using System.Text.Json;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
@@ -9,7 +11,7 @@ using SensorAspire.Aggregator.Windows;
 using SensorAspire.Contracts;
 using SensorAspire.ServiceDefaults;
 
-namespace SensorAspire.Pipeline.Tests.EndToEnd;
+namespace SensorAspire.Pipeline.Tests.Aggregator.Kafka;
 
 [Collection(PipelineCollection.Name)]
 public sealed class WindowRestorerTests(BrokerFixture broker)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using SensorAspire.Chart.Windows;
 using static SensorAspire.Chart.Tests.WindowProducer;
 
-namespace SensorAspire.Chart.Tests;
+namespace SensorAspire.Chart.Tests.Windows;
 
 public sealed class LiveWindowHubTests
 {

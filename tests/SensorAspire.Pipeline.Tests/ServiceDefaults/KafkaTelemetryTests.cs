@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using SensorAspire.ServiceDefaults;
 
-namespace SensorAspire.Pipeline.Tests;
+namespace SensorAspire.Pipeline.Tests.ServiceDefaults;
 
 public sealed class KafkaTelemetryTests : IDisposable
 {
@@ -112,6 +112,39 @@ public sealed class KafkaTelemetryTests : IDisposable
         Assert.Equal(parent.SpanId, KafkaTelemetry.ExtractContext(message.Headers).SpanId);
     }
 
+    [Fact]
+    public void SendWithTracingDisabledRecordsNoSpanButPropagatesTheParentContext()
+    {
+        var parent = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var message = new Message<string, string> { Key = "k", Value = "v" };
+
+        var send = KafkaTelemetry.StartSend(_source, "t", message, parent, disableTracing: true);
+
+        Assert.Null(send);
+        Assert.Empty(_stopped);
+        Assert.Equal((parent.TraceId, parent.SpanId), (KafkaTelemetry.ExtractContext(message.Headers).TraceId, KafkaTelemetry.ExtractContext(message.Headers).SpanId));
+    }
+
+    [Fact]
+    public void ProcessWithTracingDisabledRecordsNoSpanButContinuesTheProducersContext()
+    {
+        var producer = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var headers = new Headers();
+        KafkaTelemetry.Inject(producer, headers);
+        var consumed = new ConsumeResult<string, string>
+        {
+            Message = new Message<string, string> { Key = "k", Value = "v", Headers = headers },
+            TopicPartitionOffset = new TopicPartitionOffset("t", 0, 0),
+        };
+
+        using var process = KafkaTelemetry.StartProcess(_source, consumed, "g", disableTracing: true);
+        var continued = KafkaTelemetry.ContextToContinue(process, consumed, disableTracing: true);
+
+        Assert.Null(process);
+        Assert.Empty(_stopped);
+        Assert.Equal((producer.TraceId, producer.SpanId), (continued.TraceId, continued.SpanId));
+    }
+
     [Theory]
     [InlineData(ActivityTraceFlags.Recorded)]
     [InlineData(ActivityTraceFlags.None)]
@@ -163,7 +196,7 @@ public sealed class KafkaTelemetryTests : IDisposable
         KafkaTelemetry.ParentBasedSampling = true;
         try
         {
-            using var process = KafkaTelemetry.StartProcess(_source, consumed, "g", out var trace);
+            using var process = KafkaTelemetry.StartProcess(_source, consumed, "g", disableTracing: false, out var trace);
 
             Assert.Null(process);
             Assert.Equal(unsampled.TraceId, trace.TraceId);

@@ -1,7 +1,7 @@
 using SensorAspire.Aggregator;
 using SensorAspire.Contracts;
 
-namespace SensorAspire.Pipeline.Tests;
+namespace SensorAspire.Pipeline.Tests.Aggregator;
 
 public sealed class ReadingDecoderTests
 {

@@ -1,7 +1,7 @@
 using System.Text;
 using SensorAspire.Contracts;
 
-namespace SensorAspire.Pipeline.Tests;
+namespace SensorAspire.Pipeline.Tests.Contracts;
 
 public sealed class TutorialSensorDataTests
 {

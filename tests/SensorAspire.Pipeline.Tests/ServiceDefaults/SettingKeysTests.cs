@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using SensorAspire.ServiceDefaults;
 using SensorAspire.Simulator;
 
-namespace SensorAspire.Pipeline.Tests;
+namespace SensorAspire.Pipeline.Tests.ServiceDefaults;
 
 public sealed class SettingKeysTests
 {

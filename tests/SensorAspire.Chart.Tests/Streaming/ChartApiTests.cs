@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using SensorAspire.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
@@ -7,7 +10,7 @@ using SensorAspire.Chart.Streaming;
 using SensorAspire.Contracts;
 using static SensorAspire.Chart.Tests.WindowProducer;
 
-namespace SensorAspire.Chart.Tests;
+namespace SensorAspire.Chart.Tests.Streaming;
 
 public sealed class ChartApiTests(BrokerFixture broker)
 {
@@ -16,7 +19,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
     [Fact]
     public async Task WindowsEndpointReturnsTheLatestWindowOfEverySensorFromEveryPartition()
     {
-        var topic = BrokerFixture.UniqueTopic("api");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "api");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
         HashSet<int> partitions = [];
         foreach (var id in s_sensors)
@@ -42,14 +45,15 @@ public sealed class ChartApiTests(BrokerFixture broker)
     [Fact]
     public async Task StreamSendsCurrentWindowsFirstThenEachUpdateAsAWindowEvent()
     {
-        var topic = BrokerFixture.UniqueTopic("stream");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "stream");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
         await producer.ProduceAsync(Window("temp1", 20));
         await using var app = new ChartApp(broker.BootstrapServers, topic).Start();
         await app.WaitForWindowsAsync(w => w.Count == 1);
         using var client = app.CreateHttpClient();
         var cancellationToken = TestContext.Current.CancellationToken;
-        using var pushLatency = PushLatencyRecorder.Listen(app);
+        using var pushLatency = new MetricCollector<double>(
+            app.Services.GetRequiredService<IMeterFactory>(), ChartTelemetry.Name, "sensoraspire.chart.push.latency");
 
         using var response = await client.GetAsync("api/windows/stream", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -66,14 +70,15 @@ public sealed class ChartApiTests(BrokerFixture broker)
         Assert.Equal(("temp2", 1), (second.SensorId, second.Points.Count));
         Assert.Equal(("temp1", 2), (third.SensorId, third.Points.Count));
         // Live pushes (not the initial windows) record reading timestamp -> push; the test windows are hours old.
-        Assert.Equal(2, pushLatency.Values.Count);
-        Assert.All(pushLatency.Values, seconds => Assert.True(seconds > 60));
+        var pushes = pushLatency.GetMeasurementSnapshot();
+        Assert.Equal(2, pushes.Count);
+        Assert.All(pushes, seconds => Assert.True(seconds.Value > 60));
     }
 
     [Fact]
     public async Task VanishedClientIsUnsubscribedAndOthersKeepReceiving()
     {
-        var topic = BrokerFixture.UniqueTopic("vanish");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "vanish");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
         await producer.ProduceAsync(Window("temp1", 20));
         await using var app = new ChartApp(broker.BootstrapServers, topic).Start();
@@ -91,7 +96,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
 
         leavingResponse.Dispose();
         leaving.Dispose();
-        await WaitUntilAsync(() => hub.SubscriberCount == 1);
+        await Wait.UntilAsync(() => hub.SubscriberCount == 1, "the server to unsubscribe the closed client");
         await producer.ProduceAsync(Window("temp1", 20, 21));
         var update = await NextWindowAsync(events);
 
@@ -106,7 +111,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
         // ClientBufferSize sensors wait for it.
         const int Sensors = 2000;
         const int BatchSize = 50;
-        var topic = BrokerFixture.UniqueTopic("stall");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "stall");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
         await producer.ProduceAsync(Window("temp1", 20));
         await using var app = new ChartApp(broker.BootstrapServers, topic, new Dictionary<string, string?>
@@ -123,7 +128,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
         await using var events = SseParser.Create(await readingResponse.Content.ReadAsStreamAsync(cancellationToken))
             .EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         await NextWindowAsync(events);
-        await WaitUntilAsync(() => hub.SubscriberCount == 2);
+        await Wait.UntilAsync(() => hub.SubscriberCount == 2, "both clients to subscribe");
 
         // Produced in batches paced by the reading client, so it never has more than a batch waiting.
         var values = Enumerable.Range(0, 100).Select(i => 20.0 + (i * 0.125)).ToArray();
@@ -139,7 +144,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
             await ReadUntilAsync(events, ids);
         }
 
-        await WaitUntilAsync(() => hub.SubscriberCount == 1);
+        await Wait.UntilAsync(() => hub.SubscriberCount == 1, "the server to unsubscribe the closed client");
         await producer.ProduceAsync(Window("zz-last", 1));
 
         // The reading client is the one still connected: it gets the next update.
@@ -151,7 +156,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
     public async Task WindowUpdatesTheContractRejectsAreSkippedAndNeverReachThePage()
     {
         const string Valid = """{"sensorId":"good","points":[{"timestamp":"2026-01-01T00:00:00+00:00","value":1}],"stats":{"count":1,"min":1,"max":1,"mean":1,"last":1},"source":{"topic":"r","partition":0,"offset":0},"publishedAt":"2026-01-01T00:00:00+00:00","v":1}""";
-        var topic = BrokerFixture.UniqueTopic("invalid");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "invalid");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
         await producer.ProduceRawAsync("bad", Valid.Replace("\"good\"", "\"bad\"", StringComparison.Ordinal).Replace("[{\"timestamp\":\"2026-01-01T00:00:00+00:00\",\"value\":1}]", "null", StringComparison.Ordinal));
         await producer.ProduceRawAsync("other", Valid);
@@ -213,17 +218,5 @@ public sealed class ChartApiTests(BrokerFixture broker)
         }
 
         public void Dispose() => socket.Dispose();
-    }
-
-    // The server notices a closed connection on its own; there is no event to await, so poll with a bound.
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(ChartAppExtensions.Timeout);
-        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (!condition())
-        {
-            await tick.WaitForNextTickAsync(timeout.Token);
-        }
     }
 }
