@@ -96,7 +96,7 @@ public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, do
             seen |= property;
             var ok = property switch
             {
-                1 => reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(key),
+                1 => reader.TokenType == JsonTokenType.String && (reader.ValueIsEscaped ? reader.ValueTextEquals(key) : System.Text.Ascii.Equals(reader.ValueSpan, key) || reader.ValueTextEquals(key)),
                 2 => reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out timestamp),
                 4 => reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out number),
                 _ => reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out version),
