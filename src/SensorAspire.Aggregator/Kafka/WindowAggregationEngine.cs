@@ -32,6 +32,7 @@ internal sealed partial class WindowAggregationEngine(
     private readonly Queue<InputBatch> _awaitingAcks = new();
     private readonly HashSet<TopicPartition> _held = [];
     private InputBatch _batch = new();
+    private readonly WindowUpdatedWriter _windowJson = new();
 
     // Readings applied since the last publish: the counter is added to once per batch, not once per reading.
     private long _applied;
@@ -93,7 +94,7 @@ internal sealed partial class WindowAggregationEngine(
             var message = new Message<string, byte[]>
             {
                 Key = sensorId,
-                Value = store.ToMessage(changed.Slot, now).ToUtf8Json(),
+                Value = store.ToUtf8Json(changed.Slot, now, _windowJson),
             };
             var activity = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.WindowsTopic, message, changed.Parent, changed.Links, producerSettings.DisableTracing);
             if (activity is { IsAllDataRequested: true })
