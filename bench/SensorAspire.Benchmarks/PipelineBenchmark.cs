@@ -316,7 +316,8 @@ internal static class PipelineBenchmark
         }
     }
 
-    private sealed class Names
+    /// <summary>Topic and group names of one run (unique, so runs against one broker never mix).</summary>
+    internal sealed class Names
     {
         private readonly string _id = Guid.NewGuid().ToString("N")[..8];
 

@@ -30,7 +30,7 @@ internal static class DeployedPipelineBenchmark
 
         await using var broker = ServiceProcess.StartBroker(out var bootstrap);
         await WaitForBrokerAsync(bootstrap);
-        var names = new Names();
+        var names = new PipelineBenchmark.Names();
         await using var aggregator = ServiceProcess.StartService("SensorAspire.Aggregator", bootstrap, AggregatorSettings(names, telemetry));
         await using var chart = ServiceProcess.StartChart(bootstrap, names.Windows, telemetry);
         using var progress = new PipelineProgress(bootstrap, names.Readings, names.Windows, names.Group, Partitions);
@@ -131,7 +131,7 @@ internal static class DeployedPipelineBenchmark
         Console.WriteLine($"backlog: the aggregator process alone drains {backlog:N0} readings of {Sensors:N0} sensors (load average {ChartBenchmark.LoadAverage()})");
         await using var broker = ServiceProcess.StartBroker(out var bootstrap);
         await WaitForBrokerAsync(bootstrap);
-        var names = new Names();
+        var names = new PipelineBenchmark.Names();
         using var progress = new PipelineProgress(bootstrap, names.Readings, names.Windows, names.Group, Partitions);
 
         // The aggregator owns its input topic; without it running, the topic is created here as it would create it.
@@ -209,7 +209,7 @@ internal static class DeployedPipelineBenchmark
         ["OTEL_METRIC_EXPORT_INTERVAL"] = Environment.GetEnvironmentVariable("OTEL_METRIC_EXPORT_INTERVAL") ?? "60000",
     };
 
-    private static Dictionary<string, string> AggregatorSettings(Names names, Dictionary<string, string> telemetry) => new(telemetry)
+    private static Dictionary<string, string> AggregatorSettings(PipelineBenchmark.Names names, Dictionary<string, string> telemetry) => new(telemetry)
     {
         ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = names.Group,
 
@@ -297,20 +297,5 @@ internal static class DeployedPipelineBenchmark
             var cpu = processes.Select(p => p.Process.CpuTime).ToArray();
             return new Snapshot(elapsed, progress.Produced(), progress.Committed(), cpu);
         }
-    }
-
-    private sealed class Names
-    {
-        private readonly string _id = Guid.NewGuid().ToString("N")[..8];
-
-        public string Readings => $"bench-readings-{_id}";
-
-        public string Tutorial => $"bench-SensorData-{_id}";
-
-        public string Windows => $"bench-windows-{_id}";
-
-        public string DeadLetter => $"bench-dlq-{_id}";
-
-        public string Group => $"bench-aggregator-{_id}";
     }
 }
