@@ -69,6 +69,11 @@ public static class Extensions
                         && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                 .AddHttpClientInstrumentation());
 
+        // The SDK reads the sampler from OTEL_TRACES_SAMPLER (default parentbased_always_on); with a parent-based one,
+        // messages whose producer span was not sampled need no process span (KafkaTelemetry.ParentBasedSampling).
+        var sampler = builder.Configuration["OTEL_TRACES_SAMPLER"];
+        KafkaTelemetry.ParentBasedSampling = string.IsNullOrWhiteSpace(sampler) || sampler.Trim().StartsWith("parentbased_", StringComparison.OrdinalIgnoreCase);
+
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();

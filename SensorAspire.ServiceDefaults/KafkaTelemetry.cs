@@ -28,8 +28,22 @@ public static class KafkaTelemetry
     private static readonly TextMapPropagator s_propagator =
         new CompositeTextMapPropagator([new TraceContextPropagator(), new BaggagePropagator()]);
 
+    private const string TraceParentHeader = "traceparent";
+    private const string TraceStateHeader = "tracestate";
+    private const int TraceParentLength = 55;
+
+    private static readonly System.Buffers.SearchValues<byte> s_lowerHex = System.Buffers.SearchValues.Create("0123456789abcdef"u8);
+
     private static readonly ConcurrentDictionary<string, string> s_sendNames = new();
     private static readonly ConcurrentDictionary<string, string> s_processNames = new();
+
+    /// <summary>
+    /// Whether the tracer provider samples every span as its parent was sampled (OpenTelemetry's <c>parentbased_*</c>
+    /// samplers; the SDK's default is <c>parentbased_always_on</c>). Then <see cref="StartProcess{TKey, TValue}(ActivitySource, ConsumeResult{TKey, TValue}, string?, bool, out ActivityContext)"/>
+    /// starts no span for a message whose producer span was not sampled. Set by <c>ConfigureOpenTelemetry</c> from
+    /// <c>OTEL_TRACES_SAMPLER</c>; false (a span for every message) otherwise.
+    /// </summary>
+    public static bool ParentBasedSampling { get; set; }
 
     /// <summary>
     /// Starts a <c>send {topic}</c> Producer span (child of <paramref name="parent"/>, or of <see cref="Activity.Current"/>
@@ -116,22 +130,49 @@ public static class KafkaTelemetry
     /// span; <see cref="ContextToContinue"/> still carries the producer's context on.
     /// </summary>
     public static Activity? StartProcess<TKey, TValue>(ActivitySource source, ConsumeResult<TKey, TValue> result, string? consumerGroup, bool disableTracing = false)
+        => StartProcess(source, result, consumerGroup, disableTracing, out _);
+
+    /// <summary>
+    /// As <see cref="StartProcess{TKey, TValue}(ActivitySource, ConsumeResult{TKey, TValue}, string?, bool)"/>, and gives
+    /// the trace context to continue (<see cref="ContextToContinue"/>) without reading the headers twice: the process
+    /// span's; or the producer's context itself when tracing is disabled, or when <see cref="ParentBasedSampling"/> and
+    /// the producer's span was not sampled (no process span is started: it could not be sampled).
+    /// </summary>
+    public static Activity? StartProcess<TKey, TValue>(
+        ActivitySource source, ConsumeResult<TKey, TValue> result, string? consumerGroup, bool disableTracing, out ActivityContext trace)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(result);
-        if (disableTracing || !source.HasListeners())
+        trace = default;
+        if (disableTracing)
+        {
+            trace = ExtractContext(result.Message?.Headers);
+            return null;
+        }
+
+        if (!source.HasListeners())
         {
             return null;
         }
 
         var producer = ExtractContext(result.Message?.Headers);
+        if (ParentBasedSampling && producer != default && (producer.TraceFlags & ActivityTraceFlags.Recorded) == 0)
+        {
+            // Most messages under head sampling: the span would be created only to be dropped.
+            trace = producer;
+            return null;
+        }
         var name = s_processNames.GetOrAdd(result.Topic, static t => "process " + t);
-        var activity = producer == default
-            ? source.StartActivity(name, ActivityKind.Consumer, parentContext: default(ActivityContext))
-            : source.StartActivity(name, ActivityKind.Consumer, producer, links: [new ActivityLink(producer)]);
-
+        var activity = source.StartActivity(name, ActivityKind.Consumer, producer);
         if (activity is { IsAllDataRequested: true })
         {
+            // The link is added once the span is known to be recorded (no samplers here look at links), so an
+            // unsampled message allocates none.
+            if (producer != default)
+            {
+                activity.AddLink(new ActivityLink(producer));
+            }
+
             activity.SetTag("messaging.system", "kafka");
             activity.SetTag("messaging.operation.name", "process");
             activity.SetTag("messaging.operation.type", "process");
@@ -149,13 +190,15 @@ public static class KafkaTelemetry
             }
         }
 
+        trace = activity?.Context ?? default;
         return activity;
     }
 
     /// <summary>
     /// The trace context that work done for a consumed message (e.g. the messages it causes) continues: its process
-    /// span's, or, when the consumer's tracing is disabled, the producer's context from the message headers, so a trace
-    /// still connects across a service that records no spans. Default when there is none.
+    /// span's, or, when the consumer's tracing is disabled or the producer's span was not sampled under
+    /// <see cref="ParentBasedSampling"/>, the producer's context from the message headers, so a trace still connects
+    /// across a service that records no spans. Default when there is none.
     /// </summary>
     public static ActivityContext ContextToContinue<TKey, TValue>(Activity? process, ConsumeResult<TKey, TValue> result, bool disableTracing)
     {
@@ -165,7 +208,8 @@ public static class KafkaTelemetry
             return process.Context;
         }
 
-        return disableTracing ? ExtractContext(result.Message?.Headers) : default;
+        var producer = disableTracing || ParentBasedSampling ? ExtractContext(result.Message?.Headers) : default;
+        return disableTracing || (producer.TraceFlags & ActivityTraceFlags.Recorded) == 0 ? producer : default;
     }
 
     /// <summary>Reads the W3C trace context (<c>traceparent</c>/<c>tracestate</c>) from Kafka headers; default if absent.</summary>
@@ -176,6 +220,15 @@ public static class KafkaTelemetry
             return default;
         }
 
+        // Every message carries a traceparent: the usual one (version 00, no tracestate) is read from its bytes without
+        // allocating; anything else goes through the propagator, which decides exactly as before.
+        if (headers.TryGetLastBytes(TraceParentHeader, out var traceParent)
+            && !headers.TryGetLastBytes(TraceStateHeader, out _)
+            && TryParseTraceParent(traceParent, out var context))
+        {
+            return context;
+        }
+
         return s_propagator.Extract(default, headers, static (h, key) =>
             h.TryGetLastBytes(key, out var value) ? [Encoding.UTF8.GetString(value)] : []).ActivityContext;
     }
@@ -184,11 +237,73 @@ public static class KafkaTelemetry
     public static void Inject(ActivityContext context, Headers headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        s_propagator.Inject(new PropagationContext(context, OpenTelemetry.Baggage.Current), headers, static (h, key, value) =>
+        var baggage = OpenTelemetry.Baggage.Current;
+        if (string.IsNullOrEmpty(context.TraceState) && baggage.Count == 0 && context.TraceId != default && context.SpanId != default)
+        {
+            // The usual case, written as the propagator would write it (W3C Trace Context: version 00).
+            headers.Remove(TraceParentHeader);
+            headers.Add(TraceParentHeader, FormatTraceParent(context));
+            return;
+        }
+
+        s_propagator.Inject(new PropagationContext(context, baggage), headers, static (h, key, value) =>
         {
             h.Remove(key);
             h.Add(key, Encoding.UTF8.GetBytes(value));
         });
+    }
+
+    /// <summary><c>00-{trace-id}-{parent-id}-{trace-flags}</c> in lowercase hex (W3C Trace Context, "traceparent Header").</summary>
+    internal static byte[] FormatTraceParent(in ActivityContext context)
+    {
+        var header = new byte[TraceParentLength];
+        Span<byte> id = stackalloc byte[16];
+        "00-"u8.CopyTo(header);
+        context.TraceId.CopyTo(id);
+        WriteHex(id, header.AsSpan(3, 32));
+        header[35] = (byte)'-';
+        context.SpanId.CopyTo(id[..8]);
+        WriteHex(id[..8], header.AsSpan(36, 16));
+        header[52] = (byte)'-';
+        WriteHex([(byte)(context.TraceFlags & ActivityTraceFlags.Recorded)], header.AsSpan(53, 2));
+        return header;
+    }
+
+    /// <summary>
+    /// Parses a version-00 traceparent of exactly 55 lowercase-hex characters with non-zero ids; false for anything
+    /// else (other versions, invalid ids), which the propagator then handles.
+    /// </summary>
+    internal static bool TryParseTraceParent(ReadOnlySpan<byte> header, out ActivityContext context)
+    {
+        context = default;
+        if (header.Length != TraceParentLength || !header.StartsWith("00-"u8) || header[35] != '-' || header[52] != '-'
+            || !IsLowerHex(header.Slice(3, 32)) || !IsLowerHex(header.Slice(36, 16)) || !IsLowerHex(header.Slice(53, 2))
+            || header.Slice(3, 32).IndexOfAnyExcept((byte)'0') < 0 || header.Slice(36, 16).IndexOfAnyExcept((byte)'0') < 0)
+        {
+            return false;
+        }
+
+        var flags = (HexValue(header[53]) << 4) | HexValue(header[54]);
+        context = new ActivityContext(
+            ActivityTraceId.CreateFromUtf8String(header.Slice(3, 32)),
+            ActivitySpanId.CreateFromUtf8String(header.Slice(36, 16)),
+            (ActivityTraceFlags)(flags & (int)ActivityTraceFlags.Recorded),
+            traceState: null,
+            isRemote: true);
+        return true;
+    }
+
+    private static bool IsLowerHex(ReadOnlySpan<byte> text) => text.IndexOfAnyExcept(s_lowerHex) < 0;
+
+    private static int HexValue(byte c) => c <= '9' ? c - '0' : c - 'a' + 10;
+
+    private static void WriteHex(ReadOnlySpan<byte> bytes, Span<byte> destination)
+    {
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            destination[2 * i] = "0123456789abcdef"u8[bytes[i] >> 4];
+            destination[(2 * i) + 1] = "0123456789abcdef"u8[bytes[i] & 0xF];
+        }
     }
 
     // Semconv: the key only when it has an unambiguous string form.

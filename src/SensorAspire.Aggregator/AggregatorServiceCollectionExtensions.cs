@@ -65,6 +65,13 @@ public static class AggregatorServiceCollectionExtensions
 
         // Offsets are stored by WindowAggregationEngine only after the updates they produced are acknowledged.
         settings.Config.EnableAutoOffsetStore = false;
+
+        // The consume loop reads topic, partition, offset, key, value and headers (trace context); not asking for the
+        // timestamp saves a native call per message.
+        if (settings.Config.Get("dotnet.consumer.consume.result.fields") is null)
+        {
+            settings.Config.ConsumeResultFields = "topic,headers";
+        }
     }
 
     private static void ConfigureProducer(KafkaProducerSettings settings)

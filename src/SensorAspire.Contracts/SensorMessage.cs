@@ -20,7 +20,9 @@ internal static class SensorMessage
     /// <paramref name="version"/>, and a sensor id equal to the key (per-sensor ordering and replay detection rely on
     /// all of a sensor's messages sharing a partition). The caller checks the rest.
     /// </summary>
-    public static bool TryRead<T>(string? key, ReadOnlySpan<byte> value, JsonTypeInfo<T> typeInfo, int version, [NotNullWhen(true)] out T? message, out ReadFailure failure)
+    public static bool TryRead<T>(
+        string? key, ReadOnlySpan<byte> value, JsonTypeInfo<T> typeInfo, int version, ReadAsWritten<T> readAsWritten,
+        [NotNullWhen(true)] out T? message, out ReadFailure failure)
         where T : class, ISensorMessage
     {
         message = null;
@@ -33,7 +35,7 @@ internal static class SensorMessage
         T? read;
         try
         {
-            read = JsonSerializer.Deserialize(value, typeInfo);
+            read = readAsWritten(key, value, out var written) ? written : JsonSerializer.Deserialize(value, typeInfo);
         }
         catch (JsonException ex)
         {
@@ -64,3 +66,10 @@ internal static class SensorMessage
         return true;
     }
 }
+
+/// <summary>
+/// Reads a message exactly as our own code writes it, without the serializer, or returns false for the serializer to
+/// decide; so it must accept only input the serializer reads into an equal object (and must not throw).
+/// </summary>
+internal delegate bool ReadAsWritten<T>(string? key, ReadOnlySpan<byte> value, [NotNullWhen(true)] out T? message)
+    where T : class;

@@ -27,7 +27,7 @@ public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, do
     /// </summary>
     public static bool TryRead(string? key, ReadOnlySpan<byte> value, [NotNullWhen(true)] out SensorReading? reading, out ReadFailure failure)
     {
-        if (!SensorMessage.TryRead(key, value, ContractsJsonContext.Default.SensorReading, Version, out reading, out failure))
+        if (!SensorMessage.TryRead(key, value, ContractsJsonContext.Default.SensorReading, Version, TryReadAsWritten, out reading, out failure))
         {
             return false;
         }
@@ -38,6 +38,81 @@ public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, do
             return ReadFailure.Fail(ReadFailure.InvalidReading, "timestamp is missing or value is not a finite number", out failure);
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// The common case, read without the serializer: exactly the four properties <see cref="ToUtf8Json"/> writes, each
+    /// once, unescaped names, a sensor id equal to <paramref name="key"/> (so the key string is reused). Anything else
+    /// returns false and the serializer decides, so both paths accept and reject the same messages.
+    /// </summary>
+    private static bool TryReadAsWritten(string? key, ReadOnlySpan<byte> value, [NotNullWhen(true)] out SensorReading? reading)
+    {
+        try
+        {
+            return TryReadAsWrittenCore(key, value, out reading);
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON: the serializer reports it, with its own message.
+            reading = null;
+            return false;
+        }
+    }
+
+    private static bool TryReadAsWrittenCore(string? key, ReadOnlySpan<byte> value, [NotNullWhen(true)] out SensorReading? reading)
+    {
+        reading = null;
+        var reader = new Utf8JsonReader(value);
+        if (key is null || !reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        DateTimeOffset timestamp = default;
+        double number = 0;
+        var version = 0;
+        var seen = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueIsEscaped)
+            {
+                return false;
+            }
+
+            int property = reader.ValueSpan switch
+            {
+                var name when name.SequenceEqual("sensorId"u8) => 1,
+                var name when name.SequenceEqual("timestamp"u8) => 2,
+                var name when name.SequenceEqual("value"u8) => 4,
+                var name when name.SequenceEqual("v"u8) => 8,
+                _ => 0,
+            };
+            if (property == 0 || (seen & property) != 0 || !reader.Read())
+            {
+                return false;
+            }
+
+            seen |= property;
+            var ok = property switch
+            {
+                1 => reader.TokenType == JsonTokenType.String && (reader.ValueIsEscaped ? reader.ValueTextEquals(key) : System.Text.Ascii.Equals(reader.ValueSpan, key) || reader.ValueTextEquals(key)),
+                2 => reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out timestamp),
+                4 => reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out number),
+                _ => reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out version),
+            };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        if (seen != 15 || reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            return false;
+        }
+
+        reading = new SensorReading(key, timestamp, number) { V = version };
         return true;
     }
 }

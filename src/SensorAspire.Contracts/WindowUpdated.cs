@@ -35,7 +35,7 @@ public sealed record WindowUpdated(
     /// </summary>
     public static bool TryRead(string? key, ReadOnlySpan<byte> value, [NotNullWhen(true)] out WindowUpdated? update, out ReadFailure failure)
     {
-        if (!SensorMessage.TryRead(key, value, ContractsJsonContext.Default.WindowUpdated, Version, out update, out failure))
+        if (!SensorMessage.TryRead(key, value, ContractsJsonContext.Default.WindowUpdated, Version, WindowUpdatedReader.TryReadAsWritten, out update, out failure))
         {
             return false;
         }

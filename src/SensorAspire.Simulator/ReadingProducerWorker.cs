@@ -20,6 +20,8 @@ internal sealed partial class ReadingProducerWorker(
     TimeProvider time,
     ILogger<ReadingProducerWorker> logger) : BackgroundService
 {
+    private static readonly TimeSpan s_loadTick = TimeSpan.FromMilliseconds(1);
+
     private readonly SimulatorOptions _options = options.Value;
     private readonly ValueGenerator _values = new(options.Value);
     private long _sent;
@@ -77,13 +79,17 @@ internal sealed partial class ReadingProducerWorker(
         while (!Done && await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    private async Task RunLoadAsync(string[] ids, double rate, CancellationToken stoppingToken)
+    // The pacing loop has a thread of its own: on the thread pool every tick woke a worker, and idle workers spin
+    // (sched_yield) before they sleep, which cost more CPU than the sends themselves.
+    private Task RunLoadAsync(string[] ids, double rate, CancellationToken stoppingToken)
+        => Task.Factory.StartNew(() => RunLoad(ids, rate, stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void RunLoad(string[] ids, double rate, CancellationToken stoppingToken)
     {
         // Pace against the clock, not the tick count, so timer jitter does not lower the rate; cap catch-up bursts.
         var start = Stopwatch.GetTimestamp();
         var maxBurst = Math.Max(1, (long)(rate / 10));
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(1), time);
-        while (!Done && await timer.WaitForNextTickAsync(stoppingToken))
+        while (!Done && !stoppingToken.WaitHandle.WaitOne(s_loadTick))
         {
             var due = (long)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate) - Sent;
             for (var n = Math.Min(due, maxBurst); n > 0 && !Done; n--)
@@ -101,7 +107,8 @@ internal sealed partial class ReadingProducerWorker(
 
     private bool Done => _options.MaxReadings is { } max && Sent >= max;
 
-    private bool Send(string[] ids, int sensor, CancellationToken stoppingToken)
+    /// <summary>Sends one reading of sensor <paramref name="sensor"/>; false when the local queue is full.</summary>
+    internal bool Send(string[] ids, int sensor, CancellationToken stoppingToken)
     {
         stoppingToken.ThrowIfCancellationRequested();
         var reading = new SensorReading(ids[sensor], time.GetUtcNow(), Math.Round(_values.Next(sensor), 3));
@@ -113,6 +120,14 @@ internal sealed partial class ReadingProducerWorker(
 
         // A root span per reading: the trace that follows it through the aggregator to the chart starts here.
         var activity = KafkaTelemetry.StartSend(SimulatorTelemetry.Source, _options.Topic, message, disableTracing: producerSettings.DisableTracing);
+        if (activity is { Recorded: false })
+        {
+            // Not sampled: the context (with its not-sampled flag) is in the headers already and nothing will be
+            // recorded at delivery, so the span ends now and the reading shares the untraced delivery handler.
+            activity.Dispose();
+            activity = null;
+        }
+
         activity?.SetTag("sensor.id", reading.SensorId);
         try
         {

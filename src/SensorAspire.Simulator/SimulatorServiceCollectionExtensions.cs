@@ -32,10 +32,14 @@ public static class SimulatorServiceCollectionExtensions
     }
 
     // Durable, ordered, no duplicates on retry: acks=all and idempotence, unless configuration says otherwise.
-    private static void ConfigureProducer(KafkaProducerSettings settings)
+    internal static void ConfigureProducer(KafkaProducerSettings settings)
     {
         settings.Config.Acks ??= Acks.All;
         settings.Config.EnableIdempotence ??= true;
         settings.Config.LingerMs ??= 5;
+
+        // Delivery reports need only the outcome (and the key for the failure log); by default the client also
+        // copies each message's headers and timestamp back out of librdkafka for every report.
+        settings.Config.DeliveryReportFields ??= "key,status";
     }
 }

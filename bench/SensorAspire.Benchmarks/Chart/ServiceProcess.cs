@@ -18,6 +18,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The process id (for /proc accounting).</summary>
+    public int Id => _process.Id;
+
+    /// <summary>CPU time the process has used so far (user + system, from the OS's accounting).</summary>
+    public TimeSpan CpuTime => ProcessCpu.Read(_process.Id);
+
     public long PeakWorkingSet => Interlocked.Read(ref _peakWorkingSet);
 
     public static ServiceProcess StartChart(string bootstrapServers, string topic, IReadOnlyDictionary<string, string>? settings = null)
@@ -38,7 +44,31 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
         var port = FreePort();
         var contentRoot = Path.Combine(root, "src", project);
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}", "--contentRoot", contentRoot])
+        var process = Start(project, dll, [dll, "--urls", $"http://127.0.0.1:{port}", "--contentRoot", contentRoot], bootstrapServers, settings);
+        return new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+    }
+
+    /// <summary>
+    /// Starts the broker's Release build (<c>SensorAspire.EmbeddedKafka</c>, in memory) as its own process on a free port.
+    /// </summary>
+    public static ServiceProcess StartBroker(out string bootstrapServers, params string[] arguments)
+    {
+        const string project = "SensorAspire.EmbeddedKafka";
+        var dll = Path.Combine(RepositoryRoot(), "artifacts", "bin", project, "release", project + ".dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"Build {project} in Release first (the benchmark project references it).", dll);
+        }
+
+        var port = FreePort();
+        bootstrapServers = $"127.0.0.1:{port}";
+        var process = Start(project, dll, [dll, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments], bootstrapServers, new Dictionary<string, string>());
+        return new ServiceProcess(process, new Uri($"tcp://127.0.0.1:{port}/"));
+    }
+
+    private static Process Start(string project, string dll, string[] arguments, string bootstrapServers, IReadOnlyDictionary<string, string> settings)
+    {
+        var start = new ProcessStartInfo("dotnet", arguments)
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
@@ -53,13 +83,13 @@ internal sealed class ServiceProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the chart.");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {project}.");
         var name = project.Replace("SensorAspire.", "", StringComparison.Ordinal).ToLowerInvariant();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  {name}: {e.Data}"); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  {name}: {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        return process;
     }
 
     /// <summary>Samples the server's working set (peak kept) and returns the current value in bytes.</summary>

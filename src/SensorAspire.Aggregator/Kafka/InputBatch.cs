@@ -8,14 +8,15 @@ namespace SensorAspire.Aggregator.Kafka;
 /// </summary>
 internal sealed class InputBatch
 {
-    private readonly Dictionary<(string Topic, int Partition), SourcePosition> _lastConsumed = [];
+    // One entry per input partition seen (a handful): a scan, newest partition first, costs less per message than hashing.
+    private readonly List<SourcePosition> _lastConsumed = [];
 
     // Starts at 1: the batch itself holds one count until sealed, so it cannot complete while still being filled.
     private int _outstanding = 1;
     private int _failed;
 
     /// <summary>The last message consumed from each input partition (its next offset is what to commit).</summary>
-    public IEnumerable<SourcePosition> LastConsumed => _lastConsumed.Values;
+    public IReadOnlyList<SourcePosition> LastConsumed => _lastConsumed;
 
     public int MessageCount { get; private set; }
 
@@ -25,8 +26,18 @@ internal sealed class InputBatch
 
     public void Track(in SourcePosition consumed)
     {
-        _lastConsumed[(consumed.Topic, consumed.Partition)] = consumed;
         MessageCount++;
+        for (var i = _lastConsumed.Count - 1; i >= 0; i--)
+        {
+            var last = _lastConsumed[i];
+            if (last.Partition == consumed.Partition && string.Equals(last.Topic, consumed.Topic, StringComparison.Ordinal))
+            {
+                _lastConsumed[i] = consumed;
+                return;
+            }
+        }
+
+        _lastConsumed.Add(consumed);
     }
 
     /// <summary>Counts a produced message whose delivery report is still to come.</summary>

@@ -32,6 +32,10 @@ internal sealed partial class WindowAggregationEngine(
     private readonly Queue<InputBatch> _awaitingAcks = new();
     private readonly HashSet<TopicPartition> _held = [];
     private InputBatch _batch = new();
+    private readonly WindowUpdatedWriter _windowJson = new();
+
+    // Readings applied since the last publish: the counter is added to once per batch, not once per reading.
+    private long _applied;
 
     /// <summary>Input partitions currently assigned (for the health check).</summary>
     public int AssignedPartitions => _held.Count;
@@ -43,8 +47,7 @@ internal sealed partial class WindowAggregationEngine(
     public void Process(ConsumeResult<string, byte[]> result)
     {
         var position = new SourcePosition(result.Topic, result.Partition.Value, result.Offset.Value);
-        using var activity = KafkaTelemetry.StartProcess(AggregatorTelemetry.Source, result, consumerSettings.Config.GroupId, consumerSettings.DisableTracing);
-        var trace = KafkaTelemetry.ContextToContinue(activity, result, consumerSettings.DisableTracing);
+        using var activity = KafkaTelemetry.StartProcess(AggregatorTelemetry.Source, result, consumerSettings.Config.GroupId, consumerSettings.DisableTracing, out var trace);
         _batch.Track(position);
 
         if (string.Equals(result.Topic, _options.TutorialTopic, StringComparison.Ordinal))
@@ -78,6 +81,12 @@ internal sealed partial class WindowAggregationEngine(
             return;
         }
 
+        if (_applied > 0)
+        {
+            telemetry.ReadingsApplied.Add(_applied);
+            _applied = 0;
+        }
+
         var now = time.GetUtcNow();
         foreach (ref readonly var changed in store.Changed)
         {
@@ -85,7 +94,7 @@ internal sealed partial class WindowAggregationEngine(
             var message = new Message<string, byte[]>
             {
                 Key = sensorId,
-                Value = store.ToMessage(changed.Slot, now).ToUtf8Json(),
+                Value = store.ToUtf8Json(changed.Slot, now, _windowJson),
             };
             var activity = KafkaTelemetry.StartSend(AggregatorTelemetry.Source, _options.WindowsTopic, message, changed.Parent, changed.Links, producerSettings.DisableTracing);
             if (activity is { IsAllDataRequested: true })
@@ -191,7 +200,7 @@ internal sealed partial class WindowAggregationEngine(
                 activity?.SetTag("sensor.skipped", "too-old");
                 break;
             default:
-                telemetry.ReadingsApplied.Add(1);
+                _applied++;
                 break;
         }
     }

@@ -17,10 +17,13 @@ internal struct ChangedSensor(int slot, long firstReadingTicks)
     /// <summary>Timestamp (UTC ticks) of the first reading applied since the last publish, for the latency histogram.</summary>
     public readonly long FirstReadingTicks => firstReadingTicks;
 
-    /// <summary>Trace context of the newest reading applied: the parent of the update's send span.</summary>
+    /// <summary>
+    /// Trace context of the newest sampled reading applied, or of the newest reading when none was sampled: the parent
+    /// of the update's send span, so with parent-based sampling every sampled reading's trace continues to the chart.
+    /// </summary>
     public ActivityContext Parent { get; private set; }
 
-    /// <summary>Links to the trace contexts of the other readings coalesced into the update.</summary>
+    /// <summary>Links to the trace contexts of the other sampled readings coalesced into the update.</summary>
     public List<ActivityLink>? Links { get; private set; }
 
     /// <summary>Remembers a reading's trace context so the update's send span continues its trace.</summary>
@@ -31,7 +34,18 @@ internal struct ChangedSensor(int slot, long firstReadingTicks)
             return;
         }
 
-        if (Parent != default)
+        if (!IsSampled(reading))
+        {
+            // Nothing of it is recorded, so nothing to link to; it parents the update only while no sampled reading does.
+            if (!IsSampled(Parent))
+            {
+                Parent = reading;
+            }
+
+            return;
+        }
+
+        if (IsSampled(Parent))
         {
             Links ??= [];
             if (Links.Count < MaxLinks)
@@ -42,4 +56,6 @@ internal struct ChangedSensor(int slot, long firstReadingTicks)
 
         Parent = reading;
     }
+
+    private static bool IsSampled(in ActivityContext context) => (context.TraceFlags & ActivityTraceFlags.Recorded) != 0;
 }

@@ -99,6 +99,15 @@ internal readonly ref struct SensorWindow
         return points;
     }
 
+    /// <summary>Writes the points, oldest first, into an update being written (no point objects).</summary>
+    public void WritePoints(WindowUpdatedWriter writer)
+    {
+        foreach (var sample in _samples[.._count])
+        {
+            writer.Point(new DateTimeOffset(sample.Ticks, TimeSpan.Zero), sample.Value);
+        }
+    }
+
     /// <summary>Count, min, max, mean and last, computed over the points in the window.</summary>
     public WindowStats ToStats()
     {

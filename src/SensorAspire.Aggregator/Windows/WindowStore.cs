@@ -148,6 +148,16 @@ internal sealed class WindowStore
         return new(SensorId(slot), window.ToPoints(), window.ToStats(), position with { Topic = position.Topic ?? "" }, publishedAt);
     }
 
+    /// <summary>The message value of <see cref="ToMessage"/>, written straight from the window (no message objects).</summary>
+    public byte[] ToUtf8Json(int slot, DateTimeOffset publishedAt, WindowUpdatedWriter writer)
+    {
+        var window = WindowOf(slot);
+        var position = PositionOf(slot);
+        writer.Start(SensorId(slot));
+        window.WritePoints(writer);
+        return writer.Finish(window.ToStats(), position with { Topic = position.Topic ?? "" }, publishedAt);
+    }
+
     /// <summary>Empties the changed list after the updates were handed to the producer.</summary>
     public void ClearChanged()
     {

@@ -35,15 +35,8 @@ public sealed partial class LiveWindowHub(IOptions<ChartOptions> options, ILogge
     public void Apply(WindowFrame frame)
     {
         var window = frame.Window;
-        var maxSensors = options.Value.MaxSensors;
-        // ContainsKey first: ConcurrentDictionary.Count takes every bucket lock.
-        if (!_windows.ContainsKey(window.SensorId) && _windows.Count >= maxSensors)
+        if (Ignores(window.SensorId))
         {
-            if (Interlocked.Exchange(ref _capacityWarned, 1) == 0)
-            {
-                LogSensorLimitReached(maxSensors, window.SensorId);
-            }
-
             return;
         }
 
@@ -52,6 +45,28 @@ public sealed partial class LiveWindowHub(IOptions<ChartOptions> options, ILogge
         {
             feed.Offer(frame);
         }
+    }
+
+    /// <summary>
+    /// Whether an update of <paramref name="sensorId"/> would be ignored because the chart already keeps
+    /// <see cref="ChartOptions.MaxSensors"/> other sensors (warned about once). The consume loop asks before reading
+    /// the update, so the updates of sensors beyond the limit cost no parsing.
+    /// </summary>
+    public bool Ignores(string sensorId)
+    {
+        var maxSensors = options.Value.MaxSensors;
+        // ContainsKey first: ConcurrentDictionary.Count takes every bucket lock.
+        if (_windows.ContainsKey(sensorId) || _windows.Count < maxSensors)
+        {
+            return false;
+        }
+
+        if (Interlocked.Exchange(ref _capacityWarned, 1) == 0)
+        {
+            LogSensorLimitReached(maxSensors, sensorId);
+        }
+
+        return true;
     }
 
     /// <summary>Forgets a sensor (a tombstone on the compacted topic); pages drop it on their next reload.</summary>

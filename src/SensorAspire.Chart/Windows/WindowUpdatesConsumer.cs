@@ -134,6 +134,11 @@ internal sealed partial class WindowUpdatesConsumer(
             return;
         }
 
+        if (message.Key is { } sensorId && hub.Ignores(sensorId))
+        {
+            return;
+        }
+
         if (!WindowUpdated.TryRead(message.Key, message.Value, out var window, out var failure))
         {
             activity?.SetTag("error.type", failure.Reason);

@@ -15,11 +15,13 @@ internal static class LogCompactor
 
     /// <summary>
     /// The latest offset of every key in the given batches (later batches override earlier ones), and the base offset
-    /// of each idempotent producer's last batch.
+    /// of each idempotent producer's last batch. Keys are looked up by their bytes in place; only a key not seen yet
+    /// is copied.
     /// </summary>
     public static (Dictionary<byte[], long> Latest, Dictionary<long, long> LastBatchOfProducer) LatestOffsets(IEnumerable<(LogSegment Segment, int BatchCount)> segments)
     {
         var latest = new Dictionary<byte[], long>(ByteArrayComparer.Instance);
+        var byKey = latest.GetAlternateLookup<ReadOnlySpan<byte>>();
         var lastBatchOfProducer = new Dictionary<long, long>();
         foreach (var (segment, batchCount) in segments)
         {
@@ -27,22 +29,24 @@ internal static class LogCompactor
             for (var i = 0; i < batchCount; i++)
             {
                 var entry = segment.Entry(i);
-                var batch = contents.Span.Slice(entry.Position, entry.Length);
-                if (RecordBatch.ReadHeader(batch).ProducerId is var producerId and >= 0)
+                var batch = contents.Slice(entry.Position, entry.Length);
+                if (RecordBatch.ReadHeader(batch.Span).ProducerId is var producerId and >= 0)
                 {
                     lastBatchOfProducer[producerId] = entry.BaseOffset;
                 }
 
-                if (Records(batch) is not { } records || Parse(records) is not { } parsed)
+                if (Records(batch) is not { } memory || !IsWellFormed(memory.Span))
                 {
                     continue;
                 }
 
-                foreach (var record in parsed)
+                var records = memory.Span;
+                var position = 0;
+                while (TryRead(records, ref position, out var record))
                 {
-                    if (record.Key is { } key)
+                    if (record.KeyLength >= 0)
                     {
-                        latest[key] = entry.BaseOffset + record.OffsetDelta;
+                        byKey[records.Slice(record.KeyStart, record.KeyLength)] = entry.BaseOffset + record.OffsetDelta;
                     }
                 }
             }
@@ -52,39 +56,55 @@ internal static class LogCompactor
     }
 
     /// <summary>
-    /// The batches of <paramref name="segment"/> that survive, each as stored bytes (unchanged or rebuilt). Records
-    /// are dropped when a later record has the same key, when they have no key (Kafka refuses those on compacted
-    /// topics), and when they are tombstones (null value) in a batch older than <paramref name="tombstoneLimitMs"/>.
-    /// An idempotent producer's last batch is kept whole, as Kafka keeps it: producer state is rebuilt from the log on
-    /// restart, and without it the producer's next sequence would look out of order.
+    /// The batches of <paramref name="segment"/> that survive, each as stored bytes (unchanged, as a slice of the
+    /// segment, or rebuilt). Records are dropped when a later record has the same key, when they have no key (Kafka
+    /// refuses those on compacted topics), and when they are tombstones (null value) in a batch older than
+    /// <paramref name="tombstoneLimitMs"/>. An idempotent producer's last batch is kept whole, as Kafka keeps it:
+    /// producer state is rebuilt from the log on restart, and without it the producer's next sequence would look out
+    /// of order.
     /// </summary>
-    public static List<(byte[] Bytes, BatchIndexEntry Entry)> Compact(
+    public static List<(ReadOnlyMemory<byte> Bytes, BatchIndexEntry Entry)> Compact(
         LogSegment segment, Dictionary<byte[], long> latest, Dictionary<long, long> lastBatchOfProducer, long tombstoneLimitMs)
     {
-        var survivors = new List<(byte[], BatchIndexEntry)>();
+        var byKey = latest.GetAlternateLookup<ReadOnlySpan<byte>>();
+        var survivors = new List<(ReadOnlyMemory<byte>, BatchIndexEntry)>();
+        var kept = new List<(int Start, int Length)>();
         var contents = Contents(segment, segment.BatchCount);
         for (var i = 0; i < segment.BatchCount; i++)
         {
             var entry = segment.Entry(i);
-            var batch = contents.Span.Slice(entry.Position, entry.Length);
-            var isLastOfProducer = RecordBatch.ReadHeader(batch).ProducerId is var producerId and >= 0
+            var batch = contents.Slice(entry.Position, entry.Length);
+            var isLastOfProducer = RecordBatch.ReadHeader(batch.Span).ProducerId is var producerId and >= 0
                 && lastBatchOfProducer.GetValueOrDefault(producerId, -1) == entry.BaseOffset;
-            if (isLastOfProducer || Records(batch) is not { } records || Parse(records) is not { } all)
+            if (isLastOfProducer || Records(batch) is not { } memory || !IsWellFormed(memory.Span))
             {
-                survivors.Add((batch.ToArray(), entry));
+                survivors.Add((batch, entry));
                 continue;
             }
 
-            var kept = all.Where(r => r.Key is { } key
-                && latest.TryGetValue(key, out var offset) && offset == entry.BaseOffset + r.OffsetDelta
-                && !(r.IsTombstone && entry.MaxTimestamp < tombstoneLimitMs)).ToList();
-            if (kept.Count == all.Count)
+            var records = memory.Span;
+            kept.Clear();
+            var all = 0;
+            var position = 0;
+            while (TryRead(records, ref position, out var record))
             {
-                survivors.Add((batch.ToArray(), entry));
+                all++;
+                if (record.KeyLength >= 0
+                    && byKey.TryGetValue(records.Slice(record.KeyStart, record.KeyLength), out var offset)
+                    && offset == entry.BaseOffset + record.OffsetDelta
+                    && !(record.IsTombstone && entry.MaxTimestamp < tombstoneLimitMs))
+                {
+                    kept.Add((record.Start, record.Length));
+                }
+            }
+
+            if (kept.Count == all)
+            {
+                survivors.Add((batch, entry));
             }
             else if (kept.Count > 0)
             {
-                var rebuilt = Rebuild(batch, records, kept);
+                var rebuilt = Rebuild(batch.Span, records, kept);
                 survivors.Add((rebuilt, entry with { Length = rebuilt.Length }));
             }
         }
@@ -96,54 +116,71 @@ internal static class LogCompactor
     private static ReadOnlyMemory<byte> Contents(LogSegment segment, int batchCount) =>
         batchCount == 0 ? ReadOnlyMemory<byte>.Empty : segment.Slice(0, segment.Entry(batchCount - 1).Position + segment.Entry(batchCount - 1).Length);
 
-    /// <summary>The batch's records section, decompressed; null when it cannot be (the batch is then kept whole).</summary>
-    private static byte[]? Records(ReadOnlySpan<byte> batch) =>
-        BatchCompression.Decompress(BinaryPrimitives.ReadInt16BigEndian(batch[21..]) & CompressionMask, batch[RecordBatch.HeaderSize..].ToArray());
-
     /// <summary>
-    /// The records of a batch, or null when they do not parse: the CRC only proves the producer sent these bytes,
-    /// not that they are well-formed, so a malformed batch is kept whole instead of failing compaction.
+    /// The batch's records section (in place when uncompressed, else decompressed); null when it cannot be decompressed
+    /// (the batch is then kept whole).
     /// </summary>
-    private static List<Record>? Parse(byte[] records)
+    private static ReadOnlyMemory<byte>? Records(ReadOnlyMemory<byte> batch)
     {
-        var parsed = new List<Record>();
-        var span = records.AsSpan();
-        var position = 0;
-        while (position < span.Length)
-        {
-            var start = position;
-            var length = RecordScanner.ReadVarlong(span, ref position);
-            if (length <= 0 || length > span.Length - position)
-            {
-                return null;
-            }
-
-            var end = position + (int)length;
-            position++; // attributes
-            RecordScanner.ReadVarlong(span, ref position); // timestamp delta
-            var offsetDelta = RecordScanner.ReadVarlong(span, ref position);
-            var keyLength = RecordScanner.ReadVarlong(span, ref position);
-            if (offsetDelta is < 0 or > int.MaxValue || keyLength < -1 || keyLength > end - position)
-            {
-                return null;
-            }
-
-            byte[]? key = keyLength < 0 ? null : span.Slice(position, (int)keyLength).ToArray();
-            position += Math.Max(0, (int)keyLength);
-            var valueLength = position < end ? RecordScanner.ReadVarlong(span, ref position) : 0;
-            parsed.Add(new Record(start, end - start, (int)offsetDelta, key, valueLength < 0));
-            position = end;
-        }
-
-        return parsed;
+        var codec = BinaryPrimitives.ReadInt16BigEndian(batch.Span[21..]) & CompressionMask;
+        var body = batch[RecordBatch.HeaderSize..];
+        return codec == BatchCompression.None ? body : BatchCompression.Decompress(codec, body.ToArray());
     }
 
-    private static byte[] Rebuild(ReadOnlySpan<byte> original, byte[] records, List<Record> kept)
+    /// <summary>
+    /// Whether every record parses: the CRC only proves the producer sent these bytes, not that they are well-formed,
+    /// so a malformed batch is kept whole instead of failing compaction.
+    /// </summary>
+    private static bool IsWellFormed(ReadOnlySpan<byte> records)
+    {
+        var position = 0;
+        while (TryRead(records, ref position, out _))
+        {
+        }
+
+        return position == records.Length;
+    }
+
+    /// <summary>Reads the record at <paramref name="position"/> and moves past it; false at the end or on a malformed record.</summary>
+    private static bool TryRead(ReadOnlySpan<byte> records, ref int position, out Record record)
+    {
+        record = default;
+        if (position >= records.Length)
+        {
+            return false;
+        }
+
+        var cursor = position;
+        var length = RecordScanner.ReadVarlong(records, ref cursor);
+        if (length <= 0 || length > records.Length - cursor)
+        {
+            return false;
+        }
+
+        var end = cursor + (int)length;
+        cursor++; // attributes
+        RecordScanner.ReadVarlong(records, ref cursor); // timestamp delta
+        var offsetDelta = RecordScanner.ReadVarlong(records, ref cursor);
+        var keyLength = RecordScanner.ReadVarlong(records, ref cursor);
+        if (offsetDelta is < 0 or > int.MaxValue || keyLength < -1 || keyLength > end - cursor)
+        {
+            return false;
+        }
+
+        var keyStart = cursor;
+        cursor += Math.Max(0, (int)keyLength);
+        var valueLength = cursor < end ? RecordScanner.ReadVarlong(records, ref cursor) : 0;
+        record = new Record(position, end - position, (int)offsetDelta, keyStart, (int)keyLength, valueLength < 0);
+        position = end;
+        return true;
+    }
+
+    private static byte[] Rebuild(ReadOnlySpan<byte> original, ReadOnlySpan<byte> records, List<(int Start, int Length)> kept)
     {
         var body = new MemoryStream();
-        foreach (var record in kept)
+        foreach (var (start, length) in kept)
         {
-            body.Write(records, record.Start, record.Length);
+            body.Write(records.Slice(start, length));
         }
 
         var codec = BinaryPrimitives.ReadInt16BigEndian(original[21..]) & CompressionMask;
@@ -158,19 +195,26 @@ internal static class LogCompactor
         return rebuilt;
     }
 
-    private readonly record struct Record(int Start, int Length, int OffsetDelta, byte[]? Key, bool IsTombstone);
+    /// <summary>A record's place in its batch's records section; <see cref="KeyLength"/> is -1 for a null key.</summary>
+    private readonly record struct Record(int Start, int Length, int OffsetDelta, int KeyStart, int KeyLength, bool IsTombstone);
 
-    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
     {
         public static readonly ByteArrayComparer Instance = new();
 
         public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
 
-        public int GetHashCode(byte[] obj)
+        public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
         {
             var hash = new HashCode();
-            hash.AddBytes(obj);
+            hash.AddBytes(alternate);
             return hash.ToHashCode();
         }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

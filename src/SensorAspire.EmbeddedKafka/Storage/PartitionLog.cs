@@ -436,7 +436,7 @@ internal sealed class PartitionLog
 
                 foreach (var (batch, entry) in survivors)
                 {
-                    output[^1].AppendStored(batch, entry.BaseOffset, entry.LastOffset, entry.MaxTimestamp);
+                    output[^1].AppendStored(batch.Span, entry.BaseOffset, entry.LastOffset, entry.MaxTimestamp);
                 }
             }
 

@@ -39,6 +39,20 @@ public sealed class LiveWindowHubTests
     }
 
     [Fact]
+    public void AtItsSensorLimitTheHubSaysWhichUpdatesItWouldIgnoreBeforeTheyAreRead()
+    {
+        var hub = CreateHub(maxSensors: 1);
+        Assert.False(hub.Ignores("temp1"));
+
+        hub.Apply(Frame("temp1", 20));
+
+        Assert.False(hub.Ignores("temp1"));
+        Assert.True(hub.Ignores("temp2"));
+        hub.Remove("temp1");
+        Assert.False(hub.Ignores("temp2"));
+    }
+
+    [Fact]
     public void EverySubscriberGetsEachWindowAndADisposedOneNoLonger()
     {
         var hub = CreateHub();

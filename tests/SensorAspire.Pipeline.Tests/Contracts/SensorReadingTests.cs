@@ -33,4 +33,24 @@ public sealed class SensorReadingTests
         Assert.Equal(expectedReason, failure.Reason);
         Assert.NotEmpty(failure.Detail);
     }
+
+    [Theory]
+    [InlineData("""{"sensorId":"temp7","timestamp":"2026-01-01T00:00:01+00:00","value":21.5,"v":1}""")]
+    [InlineData("""{"v":1,"value":21.5,"timestamp":"2026-01-01T00:00:01Z","sensorId":"temp7"}""")]
+    [InlineData("""{"SensorId":"temp7","Timestamp":"2026-01-01T00:00:01Z","Value":21.5,"V":1}""")]
+    [InlineData("""{"sensorId":"temp7","timestamp":"2026-01-01T00:00:01Z","value":"21.5","v":1}""")]
+    [InlineData("""{"sensorId":"temp7","timestamp":"2026-01-01T00:00:01Z","value":3,"value":21.5,"v":1}""")]
+    [InlineData("""{"sensorId":"temp7","timestamp":"2026-01-01T00:00:01Z","value":21.5,"v":1,"extra":{"a":[1]}}""")]
+    [InlineData("""{"sensor\u0049d":"temp7","timestamp":"2026-01-01T00:00:01Z","value":21.5,"v":1}""")]
+    public void ReadsEveryShapeTheSerializerReads(string json)
+    {
+        var value = Encoding.UTF8.GetBytes(json);
+        var expected = System.Text.Json.JsonSerializer.Deserialize(value, ContractsJsonContext.Default.SensorReading);
+
+        var ok = SensorReading.TryRead("temp7", value, out var read, out _);
+
+        Assert.True(ok);
+        Assert.Equal(expected, read);
+        Assert.Equal(21.5, read!.Value);
+    }
 }

@@ -60,4 +60,21 @@ public sealed class WindowUpdatedTests
         Assert.False(ok);
         Assert.Equal(expectedReason, failure.Reason);
     }
+
+    [Theory]
+    [InlineData(Valid)]
+    [InlineData("""{"sensorId":"s1","points":[],"stats":{"count":0,"min":0,"max":0,"mean":0,"last":0},"source":{"topic":"r","partition":2,"offset":7},"publishedAt":"2026-01-01T00:00:01+00:00","v":1}""")]
+    [InlineData("""{"v":1,"publishedAt":"2026-01-01T00:00:01Z","source":{"offset":7,"partition":2,"topic":"r"},"stats":{"last":1,"mean":1,"max":1,"min":1,"count":1},"points":[{"value":1,"timestamp":"2026-01-01T00:00:00Z"}],"sensorId":"s1"}""")]
+    [InlineData("""{"SensorId":"s1","Points":[{"Timestamp":"2026-01-01T00:00:00Z","Value":"1"}],"Stats":{"Count":1,"Min":1,"Max":1,"Mean":1,"Last":1},"Source":{"Topic":"r","Partition":2,"Offset":7},"PublishedAt":"2026-01-01T00:00:01Z","V":1}""")]
+    [InlineData("""{"sensorId":"s1","points":[{"timestamp":"2026-01-01T00:00:00Z","value":1,"extra":[1]}],"stats":{"count":1,"min":1,"max":1,"mean":1,"last":1},"source":{"topic":"r\u0031","partition":2,"offset":7},"publishedAt":"2026-01-01T00:00:01Z","v":1}""")]
+    public void ReadsEveryShapeTheSerializerReads(string json)
+    {
+        var value = Encoding.UTF8.GetBytes(json);
+        var expected = System.Text.Json.JsonSerializer.Deserialize(value, ContractsJsonContext.Default.WindowUpdated)!;
+
+        var ok = WindowUpdated.TryRead("s1", value, out var read, out var failure);
+
+        Assert.True(ok, failure.Detail);
+        Assert.Equal(expected.ToUtf8Json(), read!.ToUtf8Json());
+    }
 }

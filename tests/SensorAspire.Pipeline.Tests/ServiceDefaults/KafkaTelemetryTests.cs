@@ -144,4 +144,68 @@ public sealed class KafkaTelemetryTests : IDisposable
         Assert.Empty(_stopped);
         Assert.Equal((producer.TraceId, producer.SpanId), (continued.TraceId, continued.SpanId));
     }
+
+    [Theory]
+    [InlineData(ActivityTraceFlags.Recorded)]
+    [InlineData(ActivityTraceFlags.None)]
+    public void TraceParentWrittenAndReadWithoutThePropagatorMatchesThePropagator(ActivityTraceFlags flags)
+    {
+        var context = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), flags);
+        var headers = new Headers();
+        KafkaTelemetry.Inject(context, headers);
+
+        var written = System.Text.Encoding.UTF8.GetString(Assert.Single(headers).GetValueBytes());
+        var propagator = new OpenTelemetry.Context.Propagation.TraceContextPropagator();
+        var carrier = new Dictionary<string, string>();
+        propagator.Inject(new OpenTelemetry.Context.Propagation.PropagationContext(context, default), carrier, static (c, k, v) => c[k] = v);
+        Assert.Equal(carrier["traceparent"], written);
+
+        var read = KafkaTelemetry.ExtractContext(headers);
+        var expected = propagator.Extract(default, carrier, static (c, k) => c.TryGetValue(k, out var v) ? [v] : []).ActivityContext;
+        Assert.Equal(expected, read);
+        Assert.True(read.IsRemote);
+    }
+
+    [Theory]
+    [InlineData("00-00000000000000000000000000000000-b7ad6b7169203331-01")]
+    [InlineData("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01")]
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01")]
+    [InlineData("ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331")]
+    public void InvalidTraceParentIsRejectedAsThePropagatorRejectsIt(string traceParent)
+    {
+        var headers = new Headers { { "traceparent", System.Text.Encoding.UTF8.GetBytes(traceParent) } };
+
+        Assert.Equal(default, KafkaTelemetry.ExtractContext(headers));
+    }
+
+    [Fact]
+    public void UnderParentBasedSamplingAMessageWhoseProducerWasNotSampledGetsNoSpanButPassesItsContextOn()
+    {
+        var unsampled = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);
+        var headers = new Headers();
+        KafkaTelemetry.Inject(unsampled, headers);
+        var consumed = new ConsumeResult<string, byte[]>
+        {
+            Topic = "sensor-readings",
+            Partition = 0,
+            Offset = 1,
+            Message = new Message<string, byte[]> { Key = "temp1", Value = [], Headers = headers },
+        };
+        var previous = KafkaTelemetry.ParentBasedSampling;
+        KafkaTelemetry.ParentBasedSampling = true;
+        try
+        {
+            using var process = KafkaTelemetry.StartProcess(_source, consumed, "g", disableTracing: false, out var trace);
+
+            Assert.Null(process);
+            Assert.Equal(unsampled.TraceId, trace.TraceId);
+            Assert.Equal(unsampled.SpanId, trace.SpanId);
+            Assert.Equal(ActivityTraceFlags.None, trace.TraceFlags);
+        }
+        finally
+        {
+            KafkaTelemetry.ParentBasedSampling = previous;
+        }
+    }
 }

@@ -89,6 +89,26 @@ public sealed class WindowStoreTests
     }
 
     [Fact]
+    public void SampledReadingStaysTheParentWhenAnUnsampledOneFollowsAndUnsampledOnesAreNotLinked()
+    {
+        var store = NewStore();
+        var unsampled = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);
+        var sampled = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var later = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);
+
+        store.Apply(new DecodedReading("a", s_t0, 1), new SourcePosition("r", 0, 0), unsampled);
+        var first = Assert.Single(store.Changed.ToArray());
+        Assert.Equal(unsampled, first.Parent);
+
+        store.Apply(new DecodedReading("a", s_t0 + 1, 2), new SourcePosition("r", 0, 1), sampled);
+        store.Apply(new DecodedReading("a", s_t0 + 2, 3), new SourcePosition("r", 0, 2), later);
+
+        var changed = Assert.Single(store.Changed.ToArray());
+        Assert.Equal(sampled, changed.Parent);
+        Assert.Null(changed.Links);
+    }
+
+    [Fact]
     public void ForgottenSensorsLeaveTheChangedListAndTheirSlotsComeBackEmpty()
     {
         var store = NewStore();
@@ -129,6 +149,32 @@ public sealed class WindowStoreTests
         var first = store.Changed[0];
         Assert.Equal("s0", store.SensorId(first.Slot));
         Assert.Equal([0.25, 0.5, 0.75], store.ToMessage(first.Slot, DateTimeOffset.UnixEpoch).Points.Select(p => p.Value));
+    }
+
+    [Theory]
+    [InlineData("temp1", 0)]
+    [InlineData("t<é>\"1", 5)]
+    [InlineData("a", 12)]
+    public void AWindowWrittenStraightFromTheStoreHasTheSameBytesAsItsMessage(string sensorId, int readings)
+    {
+        var store = NewStore();
+        var values = new[] { 21.5, -0.1, 1e-7, 39.000000000000004, 1234567.125, 0 };
+        for (var i = 0; i < readings; i++)
+        {
+            Apply(store, sensorId, s_t0 + (i * 1_234_567L), values[i % values.Length], "readings", 3, i);
+        }
+
+        if (readings == 0)
+        {
+            store.Restore(new WindowUpdated(sensorId, [], new WindowStats(0, 0, 0, 0, 0), new SourcePosition("r", 0, 0), DateTimeOffset.UnixEpoch));
+        }
+
+        var slot = readings == 0 ? 0 : store.Changed[0].Slot;
+        var publishedAt = new DateTimeOffset(2026, 11, 29, 14, 0, 0, 123, TimeSpan.Zero).AddTicks(4567);
+
+        var written = store.ToUtf8Json(slot, publishedAt, new WindowUpdatedWriter());
+
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(store.ToMessage(slot, publishedAt).ToUtf8Json()), System.Text.Encoding.UTF8.GetString(written));
     }
 
     [Fact]
