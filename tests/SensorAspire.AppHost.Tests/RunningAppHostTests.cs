@@ -44,7 +44,9 @@ public sealed class RunningAppHostTests(RunningAppHost appHost)
         // Outside the simulator's ranges ([20,39] and [10,29]), so only this message can put them on the chart.
         const double temp1 = 91.25, temp2 = 92.5;
         var value = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss.ffffff},{temp1},{temp2}");
-        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = appHost.BootstrapServers }).Build())
+        // Configured as the tutorial configures its producer: "localhost:<port>", key "key", topic SensorData.
+        var bootstrap = appHost.BootstrapServers.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = bootstrap }).Build())
         {
             await producer.ProduceAsync("SensorData", new Message<string, string> { Key = "key", Value = value },
                 TestContext.Current.CancellationToken);
