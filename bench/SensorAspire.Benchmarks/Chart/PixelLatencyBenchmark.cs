@@ -131,7 +131,11 @@ internal static class PixelLatencyBenchmark
             Console.WriteLine($"    {hops[i],-40} n={hopSamples[i].Count}, p50 {hopSamples[i].Percentile(50),7:F1} ms, p99 {hopSamples[i].Percentile(99),7:F1} ms");
         }
 
-        Console.WriteLine($"  target: p99 <= 100 ms -> {(p99 <= 100 ? "met" : "NOT met")} ({p99:F1} ms)");
+        if (rate is >= 1000)
+        {
+            // The issue's target is for 1,000 readings/s; the tutorial's rate is reported only.
+            Console.WriteLine($"  target: p99 <= 100 ms -> {(p99 <= 100 ? "met" : "NOT met")} ({p99:F1} ms)");
+        }
         return true;
     }
 
