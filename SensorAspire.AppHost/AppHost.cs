@@ -20,8 +20,13 @@ builder.AddProject<Projects.SensorAspire_Aggregator>("aggregator")
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health");
 
+// The chart exports over OTLP/HTTP (protobuf) rather than gRPC so that its page can send the browser's draw spans to the
+// same dashboard endpoint: browsers cannot speak gRPC. The dashboard's OTLP/HTTP endpoint is the launch profile's
+// ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL, and the AppHost allows every resource's origin in its CORS policy
+// (Aspire docs, "Enable browser telemetry").
 builder.AddProject<Projects.SensorAspire_Chart>("chart")
     .WithReference(kafka).WaitFor(kafka)
+    .WithOtlpExporter(OtlpProtocol.HttpProtobuf)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .PrintUrlWhenReady("The chart");

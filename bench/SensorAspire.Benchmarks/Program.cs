@@ -10,11 +10,12 @@ return args.FirstOrDefault() switch
     "pipeline" => await PipelineBenchmark.RunAsync(args[1..]),
     "chart" => await ChartBenchmark.RunAsync(args[1..]),
     "apphost" => await AppHostBenchmark.RunAsync(args[1..]),
+    "pixel" => await PixelLatencyBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.WriteLine("usage: dotnet run -c Release --project bench/SensorAspire.Benchmarks -- <broker|groups|storage|window|pipeline|chart|apphost>");
+    Console.WriteLine("usage: dotnet run -c Release --project bench/SensorAspire.Benchmarks -- <broker|groups|storage|window|pipeline|chart|apphost|pixel>");
     return 2;
 }

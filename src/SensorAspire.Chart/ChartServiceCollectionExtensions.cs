@@ -17,6 +17,8 @@ public static class ChartServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChartOptions>, ValidateChartOptions>();
 
+        // Read once at start, so a malformed OTLP endpoint or header list stops the service with the key named.
+        services.AddSingleton(new BrowserTelemetry(BrowserTelemetrySettings.FromConfiguration(builder.Configuration)));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ChartMetrics>();
         services.AddSingleton<LiveWindowHub>();

@@ -132,6 +132,15 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
+    public async Task ChartExportsOverOtlpHttpSoItsPageCanSendDrawSpansToTheDashboard()
+    {
+        await using var appHost = await CreateAsync([]);
+
+        var chart = Single(appHost, "chart");
+        Assert.Contains(chart.Annotations.OfType<OtlpExporterAnnotation>(), a => a.RequiredProtocol == OtlpProtocol.HttpProtobuf);
+    }
+
+    [Fact]
     public async Task WorkersHaveAnInternalHttpEndpointForTheirHealthCheck()
     {
         await using var appHost = await CreateAsync([]);

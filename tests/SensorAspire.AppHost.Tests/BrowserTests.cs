@@ -59,6 +59,30 @@ public sealed class BrowserTests(RunningAppHost appHost, BrowserFixture browser)
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("chart.png"), FullPage = true });
     }
 
+    [Fact]
+    public async Task ChartPageDrawSpanEndsTheReadingTraceInTheDashboard()
+    {
+        await using var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1600, Height = 900 } });
+        var chartPage = await context.NewPageAsync();
+        await chartPage.GotoAsync(appHost.ChartUrl.ToString());
+        await chartPage.WaitForFunctionAsync("() => sensorChart.telemetry");
+
+        using var dashboard = appHost.CreateDashboardApiClient();
+        var trace = await Wait.ForAsync(
+            async ct => (await DashboardTraces.GetAsync(dashboard, ct)).FirstOrDefault(DashboardTraces.HoldsPixelPath),
+            "a trace from the simulator's send to the browser's draw in the dashboard", RunningAppHost.Timeout, RunningAppHost.PollInterval);
+
+        // The draw span is the leaf: nothing in the trace is its child.
+        var draw = trace.Single(s => (s.Name, s.Service) == DashboardTraces.DrawStep);
+        Assert.DoesNotContain(trace, s => s.ParentSpanId == draw.SpanId);
+
+        var page = await context.NewPageAsync();
+        await LogInAsync(page);
+        await page.GotoAsync(new Uri(appHost.DashboardUrl, $"traces/detail/{trace.Key}").ToString());
+        await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = $"{DashboardTraces.DrawStep.Service}: {DashboardTraces.DrawStep.Name}", Exact = true })).ToHaveCountAsync(1);
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("dashboard-trace-to-pixel.png") });
+    }
+
     /// <summary>The dashboard's login link, as `dotnet run` prints it, with the token the AppHost was given.</summary>
     private async Task LogInAsync(IPage page)
     {

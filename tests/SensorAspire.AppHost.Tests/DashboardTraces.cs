@@ -20,6 +20,12 @@ internal static class DashboardTraces
         ("process sensor-windows", "chart"),
     ];
 
+    /// <summary>The page's span for the paint that shows the update, the child of the chart's process span.</summary>
+    public static readonly (string Name, string Service) DrawStep = ("draw sensor-windows", "chart-browser");
+
+    /// <summary>The reading's path to the pixel: <see cref="ReadingPath"/> then <see cref="DrawStep"/>, five spans.</summary>
+    public static readonly (string Name, string Service)[] PixelPath = [.. ReadingPath, DrawStep];
+
     public static async Task<IReadOnlyList<IGrouping<string, Span>>> GetAsync(HttpClient dashboard, CancellationToken cancellationToken)
     {
         using var response = await dashboard.GetFromJsonAsync<JsonDocument>("api/telemetry/traces?limit=200", cancellationToken)
@@ -46,11 +52,16 @@ internal static class DashboardTraces
     }
 
     /// <summary>True when the trace holds the whole reading path, each span the child of the one before.</summary>
-    public static bool HoldsReadingPath(IEnumerable<Span> trace)
+    public static bool HoldsReadingPath(IEnumerable<Span> trace) => Holds(trace, ReadingPath);
+
+    /// <summary>True when the trace holds the reading path down to the browser's draw span, each the child of the one before.</summary>
+    public static bool HoldsPixelPath(IEnumerable<Span> trace) => Holds(trace, PixelPath);
+
+    private static bool Holds(IEnumerable<Span> trace, (string Name, string Service)[] path)
     {
         Span? parent = null;
         var spans = trace.ToList();
-        foreach (var (name, service) in ReadingPath)
+        foreach (var (name, service) in path)
         {
             var span = spans.FirstOrDefault(s => s.Name == name && s.Service == service
                 && (parent is null ? string.IsNullOrEmpty(s.ParentSpanId) : s.ParentSpanId == parent.SpanId));

@@ -34,6 +34,78 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
     }
 
     [Fact]
+    public async Task PageWithoutAnOtlpEndpointDrawsTracedUpdatesAndSendsNoTelemetry()
+    {
+        var topic = await WindowProducer.CreateTopicAsync(broker, "no-otlp");
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        await producer.ProduceAsync(Window("temp1", 24.1, 31.5));
+        await using var app = new ChartApp(broker.BootstrapServers, topic,
+            new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "" }).Start();
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var requests = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Request += (_, request) => requests.Enqueue(request.Url);
+
+        await page.GotoAsync(app.BaseAddress.ToString());
+        await page.WaitForFunctionAsync("() => sensorChart.pointCount('temp1') === 2");
+        // A sampled update arrives as a traced-window event; without telemetry the page just draws it.
+        await producer.ProduceAsync(Window("temp1", 24.1, 31.5, 27.2), $"00-{System.Diagnostics.ActivityTraceId.CreateRandom()}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
+        await page.WaitForFunctionAsync("() => sensorChart.pointCount('temp1') === 3");
+
+        Assert.False(await page.EvaluateAsync<bool>("() => sensorChart.telemetry"));
+        Assert.All(requests, url => Assert.StartsWith(app.BaseAddress.GetLeftPart(UriPartial.Authority), url, StringComparison.Ordinal));
+        Assert.DoesNotContain(requests, url => url.Contains("/lib/telemetry/", StringComparison.Ordinal) || url.Contains("/v1/traces", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PageWithAnOtlpEndpointExportsADrawSpanWithTheOtlpHeaders()
+    {
+        var topic = await WindowProducer.CreateTopicAsync(broker, "otlp");
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        await producer.ProduceAsync(Window("temp1", 24.1, 31.5));
+        // The page's collector is a Playwright route: no OTLP server is needed to see what the page sends.
+        const string Collector = "http://otlp.invalid:4318";
+        await using var app = new ChartApp(broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Collector,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-otlp-api-key=page-test-key",
+            // The service's own exporter would try the same address; it only matters that the page does.
+            ["OTEL_TRACES_EXPORTER"] = "none",
+        }).Start();
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var export = new TaskCompletionSource<IRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync($"{Collector}/v1/traces", async route =>
+        {
+            if (route.Request.Method == "POST")
+            {
+                export.TrySetResult(route.Request);
+            }
+
+            await route.FulfillAsync(new()
+            {
+                Status = 200,
+                Headers = new Dictionary<string, string> { ["Access-Control-Allow-Origin"] = "*", ["Access-Control-Allow-Headers"] = "*" },
+            });
+        });
+        var traceId = System.Diagnostics.ActivityTraceId.CreateRandom();
+
+        await page.GotoAsync(app.BaseAddress.ToString());
+        await page.WaitForFunctionAsync("() => sensorChart.telemetry && sensorChart.pointCount('temp1') === 2");
+        await producer.ProduceAsync(Window("temp1", 24.1, 31.5, 27.2), $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
+        var request = await export.Task.WaitAsync(ChartAppExtensions.Timeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal("page-test-key", await request.HeaderValueAsync("x-otlp-api-key"));
+        Assert.Equal("application/x-protobuf", await request.HeaderValueAsync("content-type"));
+        var body = request.PostDataBuffer ?? [];
+        // OTLP protobuf holds ids as raw bytes and strings as UTF-8: the reading's trace id, the span and its resource.
+        Assert.True(body.AsSpan().IndexOf(Convert.FromHexString(traceId.ToString())) >= 0, "the draw span is in the reading's trace");
+        Assert.True(body.AsSpan().IndexOf("draw sensor-windows"u8) >= 0, "the span is the draw span");
+        Assert.True(body.AsSpan().IndexOf("chart-browser"u8) >= 0, "the resource is the chart's browser side");
+    }
+
+    [Fact]
     public async Task PageDrawsTheFirstMaxSensorsShownAndTheViewerPicksOthers()
     {
         var topic = await WindowProducer.CreateTopicAsync(broker, "pick");

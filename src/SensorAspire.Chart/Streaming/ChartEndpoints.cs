@@ -13,6 +13,17 @@ public static partial class ChartEndpoints
     /// <summary>SSE event type of a window update; the data is a <see cref="WindowUpdated"/> as JSON.</summary>
     public const string WindowEventType = "window";
 
+    /// <summary>
+    /// SSE event type of a window update whose trace is sampled; the data is
+    /// <c>{"traceparent":"…","window":…}</c>, the traceparent being the chart's "process sensor-windows" span.
+    /// </summary>
+    /// <remarks>
+    /// A separate event type rather than a field of every event: the window bytes stay exactly as received (no
+    /// re-serialising), unsampled updates cost neither side anything, and the windows sent at connect (whose spans
+    /// ended long ago) are plain <see cref="WindowEventType"/> events, so the page never draws a span for them.
+    /// </remarks>
+    public const string TracedWindowEventType = "traced-window";
+
     // Browsers wait this long before reconnecting after the stream ends (sent once, as the first event's "retry:").
     private static readonly TimeSpan s_reconnectDelay = TimeSpan.FromSeconds(1);
 
@@ -46,8 +57,8 @@ public static partial class ChartEndpoints
         }, "application/json");
     }
 
-    private static Ok<ChartPageSettings> GetSettings(IOptions<ChartOptions> options)
-        => TypedResults.Ok(new ChartPageSettings(options.Value.MaxSensorsShown));
+    private static Ok<ChartPageSettings> GetSettings(IOptions<ChartOptions> options, BrowserTelemetry telemetry)
+        => TypedResults.Ok(new ChartPageSettings(options.Value.MaxSensorsShown, telemetry.Settings));
 
     // The data is each window's JSON as received from Kafka (WindowFrame), the same bytes for every client.
     private static ServerSentEventsResult<byte[]> StreamWindows(
@@ -79,7 +90,7 @@ public static partial class ChartEndpoints
             var first = true;
             foreach (var window in hub.SnapshotFrames())
             {
-                yield return Item(window, first);
+                yield return Item(window, first, live: false);
                 first = false;
             }
 
@@ -92,7 +103,7 @@ public static partial class ChartEndpoints
                         metrics.RecordPush(newest.Timestamp, time.GetUtcNow());
                     }
 
-                    yield return Item(window, first);
+                    yield return Item(window, first, live: true);
                     first = false;
                 }
             }
@@ -103,8 +114,10 @@ public static partial class ChartEndpoints
         }
     }
 
-    private static SseItem<byte[]> Item(WindowFrame window, bool first)
-        => new(window.Utf8Json, WindowEventType) { ReconnectionInterval = first ? s_reconnectDelay : null };
+    private static SseItem<byte[]> Item(WindowFrame window, bool first, bool live)
+        => (live && window.TracedUtf8Json is { } traced
+            ? new SseItem<byte[]>(traced, TracedWindowEventType)
+            : new SseItem<byte[]>(window.Utf8Json, WindowEventType)) with { ReconnectionInterval = first ? s_reconnectDelay : null };
 
     [LoggerMessage(30, LogLevel.Warning, "Disconnected an SSE client that fell more than {ClientBufferSize} sensors behind (Chart:ClientBufferSize)")]
     private static partial void LogClientDropped(ILogger logger, int clientBufferSize);

@@ -148,7 +148,10 @@ internal sealed partial class WindowUpdatesConsumer(
         }
 
         LogWindowRead(window.SensorId, result.Partition.Value, result.Offset.Value);
-        hub.Apply(new WindowFrame(window, message.Value));
+        // A sampled update carries this span's context to the page, whose draw span continues the reading's trace.
+        hub.Apply(activity is { Recorded: true, IdFormat: ActivityIdFormat.W3C, Id: { } traceparent }
+            ? WindowFrame.Traced(window, message.Value, traceparent)
+            : new WindowFrame(window, message.Value));
     }
 
     /// <summary>

@@ -4,6 +4,12 @@
   "use strict";
 
   const streamEvent = "window";
+  // A live update whose trace is sampled: { traceparent, window }, the traceparent being the chart's span (docs/chart.md).
+  const tracedStreamEvent = "traced-window";
+  // Set only when /api/settings names an OTLP endpoint: the draw-span recorder from lib/telemetry (loaded on demand).
+  let drawTelemetry = null;
+  let pendingDraws = []; // spans of updates waiting for the next redraw
+  let drawing = []; // spans of updates in the redraw under way, ended by uPlot's draw hook
   const sensors = new Map(); // id -> { window, shown, color, row, cells }
   let maxSensorsShown = 8;
   let selectionTouched = false; // once the viewer picks sensors, new ones no longer join the chart by themselves
@@ -125,6 +131,7 @@
     scheduleRedraw();
   }
 
+  // Returns true when the update will be drawn (its sensor is on the chart).
   function apply(window) {
     const id = window.sensorId;
     let sensor = sensors.get(id);
@@ -147,12 +154,32 @@
         }
       }
     } else if (lastTimestamp(window) < lastTimestamp(sensor.window)) {
-      return; // an older window re-sent around a (re)connect: keep the newer one
+      return false; // an older window re-sent around a (re)connect: keep the newer one
     }
     sensor.window = window;
     refreshRow(sensor);
     if (sensor.shown) scheduleRedraw();
     else updateSummary();
+    return sensor.shown;
+  }
+
+  // A sampled update gets a draw span from its arrival to the paint that shows it. Updates drawn in the same frame
+  // get one span each, all ending at that paint: each belongs to its own reading's trace, which must end in its own
+  // draw span (a link would leave every trace but one without it).
+  function applyTraced(event) {
+    const arrivedAt = performance.now();
+    const { traceparent, window } = JSON.parse(event.data);
+    if (apply(window) && drawTelemetry) {
+      const span = drawTelemetry.started(traceparent, window.sensorId, window.points.length, arrivedAt);
+      if (span) pendingDraws.push(span);
+    }
+  }
+
+  function endDrawSpans() {
+    if (!drawing.length) return;
+    const paintedAt = performance.now();
+    for (const span of drawing) drawTelemetry.drawn(span, paintedAt);
+    drawing = [];
   }
 
   // At the limit, the checkboxes of hidden sensors are disabled; touched only when the selection changed.
@@ -190,6 +217,9 @@
   }
 
   function redraw() {
+    // The updates applied so far are in this redraw; uPlot's draw hook ends their spans once the canvas is painted.
+    drawing.push(...pendingDraws);
+    pendingDraws = [];
     const shown = sortedIds().map(id => sensors.get(id)).filter(s => s.shown);
     // uPlot wants one shared x array: join each sensor's (time, value) table, with nulls where a sensor has no point.
     const tables = shown.map(s => [
@@ -225,6 +255,7 @@
         })),
       ],
       legend: { live: true },
+      hooks: { draw: [endDrawSpans] },
     }, data, el.chart);
   }
 
@@ -236,6 +267,7 @@
       setConnection("live", "Live");
     });
     source.addEventListener(streamEvent, event => apply(JSON.parse(event.data)));
+    source.addEventListener(tracedStreamEvent, applyTraced);
     source.addEventListener("error", () => {
       if (source.readyState === EventSource.CONNECTING) {
         // The browser reconnects by itself (after the server's "retry:" delay) and the stream starts with every window.
@@ -269,11 +301,23 @@
       const index = plot.series.findIndex((s, i) => i > 0 && s.label === id);
       return index < 0 ? 0 : plot.data[index].filter(v => v != null).length;
     },
+    get telemetry() { return drawTelemetry !== null; },
   };
+
+  // The OpenTelemetry bundle is fetched only when the server names an endpoint; without one the page sends nothing.
+  function startTelemetry(settings) {
+    if (!settings || !settings.browserTelemetry) return null;
+    return import("./lib/telemetry/draw-telemetry.js")
+      .then(module => { drawTelemetry = module.startDrawTelemetry(settings.browserTelemetry); })
+      .catch(error => console.warn("Draw telemetry is off:", error));
+  }
 
   fetch("api/settings")
     .then(response => response.ok ? response.json() : null)
-    .then(settings => { if (settings) maxSensorsShown = settings.maxSensorsShown; })
+    .then(settings => {
+      if (settings) maxSensorsShown = settings.maxSensorsShown;
+      return startTelemetry(settings);
+    })
     .catch(() => { /* keep the default; the stream still works */ })
     .finally(() => { updateSummary(); connect(); });
 })();

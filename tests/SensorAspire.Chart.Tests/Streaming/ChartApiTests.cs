@@ -4,6 +4,7 @@ using SensorAspire.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SensorAspire.Chart.Streaming;
@@ -172,6 +173,23 @@ public sealed class ChartApiTests(BrokerFixture broker)
     }
 
     [Fact]
+    public async Task SettingsEndpointGivesThePageTheOtlpHttpTracesUrlAndHeaders()
+    {
+        await using var app = new ChartApp(broker.BootstrapServers, BrokerFixture.UniqueTopic("settings-otlp"),
+            new Dictionary<string, string?>
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://localhost:4318",
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-otlp-api-key=k%3D1",
+            }).Start();
+        using var client = app.CreateHttpClient();
+
+        var json = await client.GetStringAsync("api/settings", TestContext.Current.CancellationToken);
+
+        Assert.Equal("""{"maxSensorsShown":8,"browserTelemetry":{"tracesUrl":"http://localhost:4318/v1/traces","headers":{"x-otlp-api-key":"k=1"}}}""", json);
+    }
+
+    [Fact]
     public async Task SettingsEndpointTellsThePageHowManySensorsToShow()
     {
         await using var app = new ChartApp(broker.BootstrapServers, BrokerFixture.UniqueTopic("settings"),
@@ -180,7 +198,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
 
         var json = await client.GetStringAsync("api/settings", TestContext.Current.CancellationToken);
 
-        Assert.Equal("""{"maxSensorsShown":3}""", json);
+        Assert.Equal("""{"maxSensorsShown":3,"browserTelemetry":null}""", json);
     }
 
     private static async Task ReadUntilAsync(IAsyncEnumerator<SseItem<string>> events, IReadOnlyCollection<string> sensorIds)
@@ -192,14 +210,26 @@ public sealed class ChartApiTests(BrokerFixture broker)
         }
     }
 
-    private static async Task<WindowUpdated> NextWindowAsync(IAsyncEnumerator<SseItem<string>> events)
+    /// <summary>The next window update, plain or traced (the tests' windows are sampled unless they say otherwise).</summary>
+    internal static async Task<WindowUpdated> NextWindowAsync(IAsyncEnumerator<SseItem<string>> events)
     {
-        Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(ChartAppExtensions.Timeout, TestContext.Current.CancellationToken));
-        var item = events.Current;
+        var item = await NextEventAsync(events);
+        if (item.EventType == ChartEndpoints.TracedWindowEventType)
+        {
+            using var traced = JsonDocument.Parse(item.Data);
+            return traced.RootElement.GetProperty("window").Deserialize(ContractsJsonContext.Default.WindowUpdated)!;
+        }
+
         Assert.Equal(ChartEndpoints.WindowEventType, item.EventType);
         // The data is the WindowUpdated itself, not an SseItem wrapper (dotnet/aspnetcore#64183).
         Assert.StartsWith("""{"sensorId":""", item.Data, StringComparison.Ordinal);
         return JsonSerializer.Deserialize(item.Data, ContractsJsonContext.Default.WindowUpdated)!;
+    }
+
+    internal static async Task<SseItem<string>> NextEventAsync(IAsyncEnumerator<SseItem<string>> events)
+    {
+        Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(ChartAppExtensions.Timeout, TestContext.Current.CancellationToken));
+        return events.Current;
     }
 
     /// <summary>A raw connection with a tiny receive buffer that asks for the stream and never reads.</summary>

@@ -4,6 +4,7 @@ using static SensorAspire.Chart.Tests.WindowProducer;
 
 namespace SensorAspire.Chart.Tests.Windows;
 
+[Collection(ActivityListenerCollection.Name)]
 public sealed class ProcessSpanTests(BrokerFixture broker)
 {
     [Fact]
