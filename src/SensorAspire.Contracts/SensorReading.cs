@@ -14,6 +14,9 @@ public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, do
     /// <summary>The schema version this code writes and the only one it reads.</summary>
     public const int Version = 1;
 
+    // Property names in the order ToUtf8Json writes them; a name's bit is 1 << its index.
+    private static readonly byte[][] s_properties = ["sensorId"u8.ToArray(), "timestamp"u8.ToArray(), "value"u8.ToArray(), "v"u8.ToArray()];
+
     /// <summary>Schema version of the JSON message; readers reject versions they do not know.</summary>
     public int V { get; init; } = Version;
 
@@ -80,20 +83,12 @@ public sealed record SensorReading(string SensorId, DateTimeOffset Timestamp, do
                 return false;
             }
 
-            int property = reader.ValueSpan switch
-            {
-                var name when name.SequenceEqual("sensorId"u8) => 1,
-                var name when name.SequenceEqual("timestamp"u8) => 2,
-                var name when name.SequenceEqual("value"u8) => 4,
-                var name when name.SequenceEqual("v"u8) => 8,
-                _ => 0,
-            };
-            if (property == 0 || (seen & property) != 0 || !reader.Read())
+            var property = JsonProperties.Bit(reader.ValueSpan, s_properties);
+            if (!JsonProperties.TryClaim(property, ref seen, ref reader))
             {
                 return false;
             }
 
-            seen |= property;
             var ok = property switch
             {
                 1 => reader.TokenType == JsonTokenType.String && (reader.ValueIsEscaped ? reader.ValueTextEquals(key) : System.Text.Ascii.Equals(reader.ValueSpan, key) || reader.ValueTextEquals(key)),

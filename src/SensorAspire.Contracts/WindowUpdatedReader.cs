@@ -11,6 +11,13 @@ namespace SensorAspire.Contracts;
 /// </summary>
 internal static class WindowUpdatedReader
 {
+    // Property names in the order WindowUpdatedWriter writes them; a name's bit is 1 << its index.
+    private static readonly byte[][] s_updateProperties =
+        ["sensorId"u8.ToArray(), "points"u8.ToArray(), "stats"u8.ToArray(), "source"u8.ToArray(), "publishedAt"u8.ToArray(), "v"u8.ToArray()];
+    private static readonly byte[][] s_statsProperties =
+        ["count"u8.ToArray(), "min"u8.ToArray(), "max"u8.ToArray(), "mean"u8.ToArray(), "last"u8.ToArray()];
+    private static readonly byte[][] s_sourceProperties = ["topic"u8.ToArray(), "partition"u8.ToArray(), "offset"u8.ToArray()];
+
     public static bool TryReadAsWritten(string? key, ReadOnlySpan<byte> value, [NotNullWhen(true)] out WindowUpdated? update)
     {
         update = null;
@@ -43,22 +50,12 @@ internal static class WindowUpdatedReader
 
         while (NextProperty(ref reader, out var name))
         {
-            var property = name switch
-            {
-                _ when name.SequenceEqual("sensorId"u8) => 1,
-                _ when name.SequenceEqual("points"u8) => 2,
-                _ when name.SequenceEqual("stats"u8) => 4,
-                _ when name.SequenceEqual("source"u8) => 8,
-                _ when name.SequenceEqual("publishedAt"u8) => 16,
-                _ when name.SequenceEqual("v"u8) => 32,
-                _ => 0,
-            };
-            if (property == 0 || (seen & property) != 0 || !reader.Read())
+            var property = JsonProperties.Bit(name, s_updateProperties);
+            if (!JsonProperties.TryClaim(property, ref seen, ref reader))
             {
                 return false;
             }
 
-            seen |= property;
             var ok = property switch
             {
                 1 => reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(key),
@@ -141,22 +138,12 @@ internal static class WindowUpdatedReader
         var seen = 0;
         while (NextProperty(ref reader, out var name))
         {
-            var property = name switch
-            {
-                _ when name.SequenceEqual("count"u8) => 1,
-                _ when name.SequenceEqual("min"u8) => 2,
-                _ when name.SequenceEqual("max"u8) => 4,
-                _ when name.SequenceEqual("mean"u8) => 8,
-                _ when name.SequenceEqual("last"u8) => 16,
-                _ => 0,
-            };
-            if (property == 0 || (seen & property) != 0 || !reader.Read() || reader.TokenType != JsonTokenType.Number
+            var property = JsonProperties.Bit(name, s_statsProperties);
+            if (!JsonProperties.TryClaim(property, ref seen, ref reader) || reader.TokenType != JsonTokenType.Number
                 || !(property == 1 ? reader.TryGetInt32(out count) : reader.TryGetDouble(out numbers[System.Numerics.BitOperations.Log2((uint)property) - 1])))
             {
                 return false;
             }
-
-            seen |= property;
         }
 
         if (seen != 31 || reader.TokenType != JsonTokenType.EndObject)
@@ -182,19 +169,12 @@ internal static class WindowUpdatedReader
         var seen = 0;
         while (NextProperty(ref reader, out var name))
         {
-            var property = name switch
-            {
-                _ when name.SequenceEqual("topic"u8) => 1,
-                _ when name.SequenceEqual("partition"u8) => 2,
-                _ when name.SequenceEqual("offset"u8) => 4,
-                _ => 0,
-            };
-            if (property == 0 || (seen & property) != 0 || !reader.Read())
+            var property = JsonProperties.Bit(name, s_sourceProperties);
+            if (!JsonProperties.TryClaim(property, ref seen, ref reader))
             {
                 return false;
             }
 
-            seen |= property;
             var ok = property switch
             {
                 1 => reader.TokenType == JsonTokenType.String && (topic = reader.GetString()) is not null,
