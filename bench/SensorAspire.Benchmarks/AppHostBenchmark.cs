@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using SensorAspire.Testing;
 
 namespace SensorAspire.Benchmarks;
 
@@ -93,7 +94,7 @@ internal static partial class AppHostBenchmark
         _ = Kill(-process.Id, SigInt);
         await process.WaitForExitAsync(timeout.Token);
         times["Ctrl+C: dotnet run exited"] = (clock.Elapsed - interrupted).TotalSeconds;
-        while (owned.Any(id => File.Exists($"/proc/{id}/cmdline")))
+        while (owned.Any(ProcessTable.IsRunning))
         {
             await Task.Delay(20, timeout.Token);
         }
@@ -109,33 +110,14 @@ internal static partial class AppHostBenchmark
         using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(25));
         do
         {
-            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            foreach (var entry in ProcessTable.OwnedBy(rootId))
             {
-                if (!int.TryParse(Path.GetFileName(directory), out var id) || owned.Contains(id))
+                owned.Add(entry.Id);
+                foreach (var (name, marker) in s_processes)
                 {
-                    continue;
-                }
-
-                string commandLine;
-                try
-                {
-                    commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                }
-                catch (IOException)
-                {
-                    continue;
-                }
-
-                // The DCP server detaches from the AppHost but names it with --monitor; everything else descends from the run.
-                if (id == rootId || IsDescendant(id, owned) || commandLine.Contains("dcp start-apiserver", StringComparison.Ordinal))
-                {
-                    owned.Add(id);
-                    foreach (var (name, marker) in s_processes)
+                    if (entry.CommandLine.Contains(marker, StringComparison.Ordinal))
                     {
-                        if (commandLine.Contains(marker, StringComparison.Ordinal))
-                        {
-                            times.TryAdd($"{name} process started", clock.Elapsed.TotalSeconds);
-                        }
+                        times.TryAdd($"{name} process started", clock.Elapsed.TotalSeconds);
                     }
                 }
             }
@@ -150,19 +132,6 @@ internal static partial class AppHostBenchmark
             return await tick.WaitForNextTickAsync(cancellationToken);
         }
         catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private static bool IsDescendant(int id, HashSet<int> owned)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{id}/stat");
-            return owned.Contains(int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]));
-        }
-        catch (IOException)
         {
             return false;
         }

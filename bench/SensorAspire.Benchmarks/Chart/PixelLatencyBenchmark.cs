@@ -8,6 +8,7 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
+using SensorAspire.Testing;
 
 namespace SensorAspire.Benchmarks.Chart;
 
@@ -81,7 +82,7 @@ internal static class PixelLatencyBenchmark
         // queue may also drop spans, so a hop can be missing from a trace (the total needs only the first and last span).
         await Task.Delay(TimeSpan.FromSeconds(8));
 
-        var traces = await GetTracesAsync(dashboard);
+        var traces = await DashboardTraces.GetAsync(dashboard, CancellationToken.None, limit: 100_000);
         // Where the time goes: from the start of each span on the path to the start of the next, then the draw itself.
         string[] hops = ["simulator send -> aggregator process", "aggregator process -> aggregator send", "aggregator send -> chart process", "chart process -> SSE event in the page", "SSE event in the page -> painted"];
         var hopSamples = hops.Select(_ => new LatencySamples()).ToArray();
@@ -100,7 +101,7 @@ internal static class PixelLatencyBenchmark
             var reading = (draw.End - send.Start).TotalMilliseconds;
             var browserPart = (draw.End - draw.Start).TotalMilliseconds;
             total.Add(reading);
-            Span?[] path = [send, trace.FirstOrDefault(s => s.Name == "process sensor-readings"), trace.FirstOrDefault(s => s.Name == "send sensor-windows"),
+            DashboardTraces.Span?[] path = [send, trace.FirstOrDefault(s => s.Name == "process sensor-readings"), trace.FirstOrDefault(s => s.Name == "send sensor-windows"),
                 trace.FirstOrDefault(s => s.Name == "process sensor-windows"), draw];
             for (var i = 1; i < path.Length; i++)
             {
@@ -137,49 +138,6 @@ internal static class PixelLatencyBenchmark
             Console.WriteLine($"  target: p99 <= 100 ms -> {(p99 <= 100 ? "met" : "NOT met")} ({p99:F1} ms)");
         }
         return true;
-    }
-
-    private sealed record Span(string SpanId, string? ParentSpanId, string Name, string Service, DateTimeOffset Start, DateTimeOffset End);
-
-    private static async Task<List<List<Span>>> GetTracesAsync(HttpClient dashboard)
-    {
-        using var response = await dashboard.GetFromJsonAsync<JsonDocument>("api/telemetry/traces?limit=100000")
-            ?? throw new InvalidOperationException("the telemetry API returned null");
-        Dictionary<string, List<Span>> traces = [];
-        foreach (var resourceSpans in response.RootElement.GetProperty("data").GetProperty("resourceSpans").EnumerateArray())
-        {
-            var service = resourceSpans.GetProperty("resource").GetProperty("attributes").EnumerateArray()
-                .Where(a => a.GetProperty("key").GetString() == "service.name")
-                .Select(a => a.GetProperty("value").GetProperty("stringValue").GetString()!).FirstOrDefault() ?? "";
-            foreach (var scope in resourceSpans.GetProperty("scopeSpans").EnumerateArray())
-            {
-                foreach (var span in scope.GetProperty("spans").EnumerateArray())
-                {
-                    var traceId = span.GetProperty("traceId").GetString()!;
-                    if (!traces.TryGetValue(traceId, out var list))
-                    {
-                        traces[traceId] = list = [];
-                    }
-
-                    list.Add(new Span(
-                        span.GetProperty("spanId").GetString()!,
-                        span.TryGetProperty("parentSpanId", out var parent) && parent.GetString() is { Length: > 0 } p ? p : null,
-                        span.GetProperty("name").GetString()!,
-                        service,
-                        FromUnixNano(span.GetProperty("startTimeUnixNano")),
-                        FromUnixNano(span.GetProperty("endTimeUnixNano"))));
-                }
-            }
-        }
-
-        return [.. traces.Values];
-    }
-
-    // OTLP JSON encodes 64-bit integers as strings (OTLP specification, JSON protobuf encoding).
-    private static DateTimeOffset FromUnixNano(JsonElement value)
-    {
-        var nanos = value.ValueKind == JsonValueKind.String ? ulong.Parse(value.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : value.GetUInt64();
-        return DateTimeOffset.UnixEpoch.AddTicks((long)(nanos / 100));
     }
 
     private static int FreeTcpPort()

@@ -1,12 +1,16 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace SensorAspire.AppHost.Tests;
+namespace SensorAspire.Testing;
 
-/// <summary>Spans as the dashboard's telemetry API returns them (OTLP JSON), grouped into traces.</summary>
-internal static class DashboardTraces
+/// <summary>
+/// Spans as the Aspire dashboard's telemetry API returns them (OTLP JSON), grouped into traces: read by the AppHost tests
+/// and by the benchmarks that measure from spans.
+/// </summary>
+public static class DashboardTraces
 {
-    public sealed record Span(string TraceId, string SpanId, string? ParentSpanId, string Name, string Service);
+    public sealed record Span(
+        string TraceId, string SpanId, string? ParentSpanId, string Name, string Service, DateTimeOffset Start, DateTimeOffset End);
 
     /// <summary>
     /// The reading's path as the README documents it: each span the child of the one before, from the simulator's send
@@ -26,9 +30,11 @@ internal static class DashboardTraces
     /// <summary>The reading's path to the pixel: <see cref="ReadingPath"/> then <see cref="DrawStep"/>, five spans.</summary>
     public static readonly (string Name, string Service)[] PixelPath = [.. ReadingPath, DrawStep];
 
-    public static async Task<IReadOnlyList<IGrouping<string, Span>>> GetAsync(HttpClient dashboard, CancellationToken cancellationToken)
+    /// <summary>The newest <paramref name="limit"/> traces from the dashboard at <paramref name="dashboard"/>'s base address.</summary>
+    public static async Task<IReadOnlyList<IGrouping<string, Span>>> GetAsync(
+        HttpClient dashboard, CancellationToken cancellationToken, int limit = 200)
     {
-        using var response = await dashboard.GetFromJsonAsync<JsonDocument>("api/telemetry/traces?limit=200", cancellationToken)
+        using var response = await dashboard.GetFromJsonAsync<JsonDocument>($"api/telemetry/traces?limit={limit}", cancellationToken)
             ?? throw new InvalidOperationException("the telemetry API returned null");
         List<Span> spans = [];
         foreach (var resourceSpans in response.RootElement.GetProperty("data").GetProperty("resourceSpans").EnumerateArray())
@@ -41,9 +47,11 @@ internal static class DashboardTraces
                     spans.Add(new Span(
                         span.GetProperty("traceId").GetString()!,
                         span.GetProperty("spanId").GetString()!,
-                        span.TryGetProperty("parentSpanId", out var parent) ? parent.GetString() : null,
+                        span.TryGetProperty("parentSpanId", out var parent) && parent.GetString() is { Length: > 0 } id ? id : null,
                         span.GetProperty("name").GetString()!,
-                        service));
+                        service,
+                        FromUnixNano(span.GetProperty("startTimeUnixNano")),
+                        FromUnixNano(span.GetProperty("endTimeUnixNano"))));
                 }
             }
         }
@@ -74,6 +82,15 @@ internal static class DashboardTraces
         }
 
         return true;
+    }
+
+    // OTLP JSON encodes 64-bit integers as strings (OTLP specification, JSON protobuf encoding).
+    private static DateTimeOffset FromUnixNano(JsonElement value)
+    {
+        var nanos = value.ValueKind == JsonValueKind.String
+            ? ulong.Parse(value.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            : value.GetUInt64();
+        return DateTimeOffset.UnixEpoch.AddTicks((long)(nanos / 100));
     }
 
     private static string ServiceName(JsonElement resource)

@@ -1,12 +1,12 @@
 using System.Text.RegularExpressions;
 
-namespace SensorAspire.AppHost.Tests;
+namespace SensorAspire.Testing;
 
 /// <summary>
 /// The processes a run owns, read from /proc: the run's descendants, and the DCP API server, which detaches from the
 /// AppHost (its parent becomes init) but names the AppHost it serves with <c>--monitor PID</c>, with its descendants.
 /// </summary>
-internal static partial class ProcessTable
+public static partial class ProcessTable
 {
     public sealed record Entry(int Id, int ParentId, string CommandLine);
 
