@@ -31,20 +31,24 @@ internal static class PixelLatencyBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var seconds = ChartBenchmark.Option(args, "--seconds", 20);
+        // Percent of readings traced: 100 is what the AppHost gives in Development (Aspire sets OTEL_TRACES_SAMPLER=always_on);
+        // below 100 every service gets a parent-based ratio sampler, as deployed (the simulator decides, the rest follow).
+        var tracedPercent = ChartBenchmark.Option(args, "--traced-percent", 100);
         if (args.Contains("--readings"))
         {
             return await RunScenarioAsync("custom", ChartBenchmark.Option(args, "--sensors", 1000),
-                ChartBenchmark.Option(args, "--readings", 1000), seconds) ? 0 : 1;
+                ChartBenchmark.Option(args, "--readings", 1000), seconds, tracedPercent) ? 0 : 1;
         }
 
-        var tutorial = await RunScenarioAsync("tutorial", 2, rate: null, Math.Max(seconds, 30));
-        var load = await RunScenarioAsync("load", 1000, rate: 1000, seconds);
+        var tutorial = await RunScenarioAsync("tutorial", 2, rate: null, Math.Max(seconds, 30), tracedPercent);
+        var load = await RunScenarioAsync("load", 1000, rate: 1000, seconds, tracedPercent);
         return tutorial && load ? 0 : 1;
     }
 
-    private static async Task<bool> RunScenarioAsync(string label, int sensors, int? rate, int seconds)
+    private static async Task<bool> RunScenarioAsync(string label, int sensors, int? rate, int seconds, int tracedPercent)
     {
-        Console.WriteLine($"pixel ({label}): {(rate is { } r ? $"{r} readings/s" : "a reading every 2 s per sensor")} over {sensors} sensors, the real AppHost, one Chromium on the chart, {seconds} s");
+        Console.WriteLine($"pixel ({label}): {(rate is { } r ? $"{r} readings/s" : "a reading every 2 s per sensor")} over {sensors} sensors, the real AppHost, one Chromium on the chart, {seconds} s, "
+            + (tracedPercent >= 100 ? "every reading traced (always_on, as Aspire sets in Development)" : $"{tracedPercent} % of readings traced (parentbased_traceidratio)"));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SensorAspire_AppHost>(
             [$"--Kafka:Port={FreeTcpPort()}", $"--AppHost:DashboardApiKey={ApiKey}"], (options, _) => options.DisableDashboard = false);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
@@ -53,6 +57,16 @@ internal static class PixelLatencyBenchmark
         if (rate is { } readings)
         {
             simulator.WithEnvironment("Simulator__TargetRate", readings.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (tracedPercent < 100)
+        {
+            foreach (var service in new[] { "simulator", "aggregator", "chart" })
+            {
+                builder.CreateResourceBuilder<ProjectResource>(service)
+                    .WithEnvironment("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+                    .WithEnvironment("OTEL_TRACES_SAMPLER_ARG", (tracedPercent / 100.0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
         }
 
         await using var app = await builder.BuildAsync();
