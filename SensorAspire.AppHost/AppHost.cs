@@ -5,6 +5,12 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Ctrl+C stops each service with SIGTERM, which `dotnet run` passes on (see ProjectStopper.cs).
 builder.StopProjectsGracefully();
 
+// Each project starts as its built program, without `dotnet run` evaluating it first (see BuiltProgramLaunch.cs).
+builder.RunBuiltPrograms();
+
+// A resource is reported healthy at its first successful check, not at Aspire's next retry (see PromptHealthChecks.cs).
+builder.CheckHealthPromptly();
+
 // The embedded broker by default; the confluent-local container with -p:KafkaContainer=true (see SensorKafka.cs).
 var kafka = builder.AddSensorKafka("kafka");
 

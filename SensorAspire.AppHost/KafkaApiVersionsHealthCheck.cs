@@ -15,19 +15,24 @@ internal sealed class KafkaApiVersionsHealthCheck(EmbeddedKafkaResource broker) 
     private const short ApiVersionsKey = 18;
     private const int CorrelationId = 0x5A5A;
 
+    // A listener that accepts but never answers must make the check fail, not hang it.
+    private static readonly TimeSpan s_answerTimeout = TimeSpan.FromSeconds(2);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_answerTimeout);
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", broker.PrimaryEndpoint.Port, cancellationToken);
+            await client.ConnectAsync("127.0.0.1", broker.PrimaryEndpoint.Port, timeout.Token);
             var stream = client.GetStream();
-            await stream.WriteAsync(Request(), cancellationToken);
+            await stream.WriteAsync(Request(), timeout.Token);
 
             var size = new byte[4];
-            await stream.ReadExactlyAsync(size, cancellationToken);
+            await stream.ReadExactlyAsync(size, timeout.Token);
             var response = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
-            await stream.ReadExactlyAsync(response, cancellationToken);
+            await stream.ReadExactlyAsync(response, timeout.Token);
 
             // Response header v0 is the correlation id; the v0 body starts with the error code.
             var correlationId = BinaryPrimitives.ReadInt32BigEndian(response);
@@ -36,7 +41,8 @@ internal sealed class KafkaApiVersionsHealthCheck(EmbeddedKafkaResource broker) 
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy($"ApiVersions answered with error code {errorCode}");
         }
-        catch (Exception ex) when (ex is SocketException or IOException or EndOfStreamException)
+        catch (Exception ex) when (ex is SocketException or IOException or EndOfStreamException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return HealthCheckResult.Unhealthy("the broker does not answer Kafka requests yet", ex);
         }

@@ -57,7 +57,9 @@ public static partial class KafkaTopics
     {
         ArgumentNullException.ThrowIfNull(clientConfig);
         using var admin = new AdminClientBuilder(KafkaHealthCheck.ConnectionSettingsOf(clientConfig)).Build();
-        var delay = TimeSpan.FromMilliseconds(200);
+        // Short, because the owner usually creates the topic within a second of this service starting and each look is
+        // one metadata request; capped low, because the wait between looks is start-up time the user sees.
+        var delay = TimeSpan.FromMilliseconds(50);
         var logged = false;
         while (true)
         {
@@ -81,7 +83,7 @@ public static partial class KafkaTopics
             }
 
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2_000));
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
         }
     }
 

@@ -78,8 +78,10 @@ public sealed class AppHostModelTests
         {
             notKafka.Start();
             Allocate(kafka, ((IPEndPoint)notKafka.LocalEndpoint).Port);
-            var accepting = AcceptAndCloseAsync(notKafka, ct);
+            using var stopAccepting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var accepting = AcceptAndCloseAsync(notKafka, stopAccepting.Token);
             Assert.Equal(HealthStatus.Unhealthy, (await check.CheckHealthAsync(context, ct)).Status);
+            await stopAccepting.CancelAsync();
             await accepting;
         }
 
@@ -94,9 +96,19 @@ public sealed class AppHostModelTests
         endpoint.AllocatedEndpoint = new AllocatedEndpoint(endpoint, "127.0.0.1", port);
     }
 
+    /// <summary>Accepts and closes every connection (the check tries again until its patience runs out) until stopped.</summary>
     private static async Task AcceptAndCloseAsync(TcpListener listener, CancellationToken cancellationToken)
     {
-        using var client = await listener.AcceptTcpClientAsync(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 #endif
 

@@ -23,8 +23,12 @@ public sealed partial class DotnetRunTests
         Assert.Contains(owned, p => p.CommandLine.Contains("dcp start-apiserver", StringComparison.Ordinal));
         foreach (var service in new[] { "EmbeddedKafka", "Simulator", "Aggregator", "Chart" })
         {
-            Assert.Contains(owned, p => p.CommandLine.Contains($"SensorAspire.{service}", StringComparison.Ordinal));
+            // Each runs as its built program, without a `dotnet run` in front of it (BuiltProgramLaunch).
+            Assert.Contains(owned, p => p.CommandLine.StartsWith("dotnet ", StringComparison.Ordinal)
+                && p.CommandLine.Contains($"/SensorAspire.{service}.dll", StringComparison.Ordinal));
         }
+
+        Assert.DoesNotContain(owned, p => p.CommandLine.Contains("dotnet run --project /", StringComparison.Ordinal));
 
         run.Interrupt();
         var exitCode = await run.WaitForExitAsync(s_stopTimeout);

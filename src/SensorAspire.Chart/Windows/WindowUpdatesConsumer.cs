@@ -27,7 +27,8 @@ internal sealed partial class WindowUpdatesConsumer(
 {
     private static readonly TimeSpan s_pollTimeout = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan s_metadataTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan s_topicMissingRetry = TimeSpan.FromMilliseconds(500);
+    // Until the aggregator creates the windows topic: one metadata request per look, and the wait is start-up time.
+    private static readonly TimeSpan s_topicMissingRetry = TimeSpan.FromMilliseconds(100);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
