@@ -37,8 +37,23 @@ public static class Extensions
             http.AddServiceDiscovery();
         });
 
+        // The OTLP/HTTP exporters' clients retry by themselves, and their last export runs while the service provider
+        // is disposed, after the resilience pipeline: through it, that export fails (pipeline disposed) and the
+        // exporter's retry backoff holds the process for seconds after SIGTERM.
+        // RemoveAllResilienceHandlers is the API made for taking a client out of ConfigureHttpClientDefaults'
+        // resilience (dotnet/extensions#5695, approved); it is still marked for evaluation (EXTEXP0001).
+#pragma warning disable EXTEXP0001
+        foreach (var exporterClient in s_otlpExporterClients)
+        {
+            builder.Services.AddHttpClient(exporterClient).RemoveAllResilienceHandlers();
+        }
+#pragma warning restore EXTEXP0001
+
         return builder;
     }
+
+    // The named HttpClients of OpenTelemetry.Exporter.OpenTelemetryProtocol over http/protobuf.
+    private static readonly string[] s_otlpExporterClients = ["OtlpTraceExporter", "OtlpMetricExporter", "OtlpLogExporter"];
 
     /// <summary>
     /// Logs, metrics and traces over OpenTelemetry; exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
