@@ -15,6 +15,8 @@ internal static partial class AppHostBenchmark
 {
     private const int SigInt = 2;
 
+    private static volatile bool s_noTrustedCertificate;
+
     private static readonly (string Name, string Marker)[] s_processes =
     [
         ("AppHost", "/SensorAspire.AppHost/debug/SensorAspire.AppHost"),
@@ -39,6 +41,7 @@ internal static partial class AppHostBenchmark
             Console.WriteLine($"  run {i + 1}: " + string.Join(", ", result.Select(r => $"{r.Key} {r.Value:F1} s")));
         }
 
+        Console.WriteLine($"trusted developer certificate: {(s_noTrustedCertificate ? "none (DCP generates its own at start)" : "yes (DCP uses it)")}");
         Console.WriteLine("median over the runs (seconds after `dotnet run` started):");
         foreach (var key in results[0].Keys)
         {
@@ -68,6 +71,12 @@ internal static partial class AppHostBenchmark
             if (e.Data is { } line && ChartLine().Match(line) is { Success: true } match)
             {
                 chartUrl.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+
+            // Without a trusted developer certificate DCP makes its own at start, which takes it 1-3 s here.
+            if (e.Data?.Contains("No trusted Aspire development certificate", StringComparison.Ordinal) == true)
+            {
+                s_noTrustedCertificate = true;
             }
         };
         process.ErrorDataReceived += (_, _) => { };
