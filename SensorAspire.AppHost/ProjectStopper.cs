@@ -10,12 +10,13 @@ namespace SensorAspire.AppHost;
 /// Stops every project resource with SIGTERM when the AppHost stops, before DCP's own cleanup.
 /// </summary>
 /// <remarks>
-/// DCP runs a project as <c>dotnet run --project ...</c> and stops it by signalling that <c>dotnet run</c> process alone.
-/// <c>dotnet run</c> does not pass SIGINT on to the program it started (in a terminal, Ctrl+C reaches the whole process
-/// group, so it need not), so the service never hears it: it runs on until DCP kills the process tree, seconds later and
-/// without a clean shutdown (no final commit, no flush). SIGTERM is passed on, so sending it first lets every service
-/// stop as it would in a container. Hosted services stop in reverse order of registration, so this one, added by
-/// AppHost.cs after Aspire's own, stops before DCP is told to clean up.
+/// Where Aspire runs a project as <c>dotnet run --project ...</c> (under an IDE or <c>dotnet watch</c>; otherwise
+/// <see cref="BuiltProgramLaunch"/> runs the built program), DCP stops it by signalling that <c>dotnet run</c> process
+/// alone. <c>dotnet run</c> does not pass SIGINT on to the program it started (in a terminal, Ctrl+C reaches the whole
+/// process group, so it need not), so the service never hears it: it runs on until DCP kills the process tree, seconds
+/// later and without a clean shutdown (no final commit, no flush). SIGTERM is passed on, so sending it first lets every
+/// service stop as it would in a container. Hosted services stop in reverse order of registration, so this one, added
+/// by AppHost.cs after Aspire's own, stops every project before DCP is told to clean up, in either launch mode.
 /// </remarks>
 internal sealed partial class ProjectStopper(
     DistributedApplicationModel model, ResourceNotificationService notifications, ILogger<ProjectStopper> logger) : IHostedService
