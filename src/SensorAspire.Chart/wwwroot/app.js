@@ -19,7 +19,7 @@
   let plotSeriesKey = "";
   // Updates only change state and mark what they touched; one animation frame then writes the DOM and redraws.
   // At 1,000 updates/s a DOM write per update made the browser lay out the sensor table several times per frame.
-  const dirtyRows = new Set(); // sensors whose table row is older than their state
+  const dirtyRows = new Set(); // sensors whose table row is older than their state (written once in reach, below)
   let chartDirty = false;
   let frameRequested = false;
   let source = null;
@@ -34,6 +34,7 @@
     showNone: document.getElementById("show-none"),
     summary: document.getElementById("summary"),
     rows: document.querySelector("#sensors tbody"),
+    tableScroll: document.querySelector(".table-scroll"),
   };
 
   // Stable colour per sensor id, so a sensor keeps its colour across reloads and selections.
@@ -178,6 +179,7 @@
     sensors.set(id, sensor);
     createRow(id, sensor);
     const rank = insertSorted(sensor, id);
+    reachKnown = false; // the new row moves those below it
     // Until the viewer picks, keep showing the first sensors by id, as "Default" would.
     if (!selectionTouched && rank < maxSensorsShown) {
       setShown(sensor, true);
@@ -229,16 +231,47 @@
   }
 
   // The one place the page writes what updates changed: the limit first (it decides the rows' checkboxes), then the
-  // rows touched since the last frame, the summary, and the chart if a shown sensor changed.
+  // rows in reach touched since the last frame, the summary, and the chart if a shown sensor changed.
   function renderFrame() {
     frameRequested = false;
+    measureReach();
     refreshLimit();
-    for (const sensor of dirtyRows) refreshRow(sensor);
-    dirtyRows.clear();
+    for (const sensor of dirtyRows) {
+      if (!sensor.inReach) continue;
+      refreshRow(sensor);
+      dirtyRows.delete(sensor);
+    }
     updateSummary();
     if (chartDirty) {
       chartDirty = false;
       redraw();
+    }
+  }
+
+  // Rows in reach: those the viewer sees in the table's scrollport or can scroll to at once (within one scrollport's
+  // height above or below). Only these are written as their sensors change: writing a row far out of view costs as
+  // much as one in view (the browser lays out and paints the table for it), and at 1,000 sensors nearly all are out
+  // of view. The others stay dirty until they come into reach. Which rows are in reach changes only when the table
+  // scrolls, is filtered or resized, or gains a row; those mark it unknown and the next frame measures it again.
+  let reachKnown = false;
+
+  function reachChanged() {
+    reachKnown = false;
+    requestFrame();
+  }
+
+  // Reads layout only, at the start of a frame before anything is written, so it forces no extra layout.
+  function measureReach() {
+    if (reachKnown) return;
+    reachKnown = true;
+    const { scrollTop, clientHeight } = el.tableScroll;
+    const top = scrollTop - clientHeight;
+    const bottom = scrollTop + 2 * clientHeight;
+    for (const sensor of sensors.values()) {
+      const row = sensor.row;
+      // offsetTop is from the table's top, the top of the scrollport's content (.table-scroll is positioned).
+      // A row the filter hides is out of reach: it is written when the filter shows it again.
+      sensor.inReach = !row.hidden && row.offsetTop + row.offsetHeight >= top && row.offsetTop <= bottom;
     }
   }
 
@@ -325,7 +358,12 @@
     });
   }
 
-  el.filter.addEventListener("input", () => { for (const row of el.rows.children) applyFilter(row); });
+  el.filter.addEventListener("input", () => {
+    for (const row of el.rows.children) applyFilter(row);
+    reachChanged();
+  });
+  el.tableScroll.addEventListener("scroll", reachChanged, { passive: true });
+  addEventListener("resize", reachChanged);
   el.showDefault.addEventListener("click", () => { selectionTouched = false; showDefault(); });
   el.showNone.addEventListener("click", () => {
     selectionTouched = true;
