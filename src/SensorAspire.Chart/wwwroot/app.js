@@ -10,7 +10,7 @@
   let drawTelemetry = null;
   let pendingDraws = []; // spans of updates waiting for the next redraw
   let drawing = []; // spans of updates in the redraw under way, ended by uPlot's draw hook
-  const sensors = new Map(); // id -> { window, shown, color, row, cells }
+  const sensors = new Map(); // id -> { window, shown, color, row, cells, inReach }
   const ids = []; // every sensor id, kept sorted as sensors arrive: the table's row order and "Default"'s order
   let shownCount = 0; // sensors with shown set, counted as they change so no update has to count them all
   let maxSensorsShown = 8;
@@ -18,8 +18,9 @@
   let plot = null;
   let plotSeriesKey = "";
   // Updates only change state and mark what they touched; one animation frame then writes the DOM and redraws.
-  // At 1,000 updates/s a DOM write per update made the browser lay out the sensor table several times per frame.
-  const dirtyRows = new Set(); // sensors whose table row is older than their state (written once in reach, below)
+  // (Writing the DOM per update made every frame lay out the whole sensor table, at 1,000 updates/s.)
+  const selectionChanges = new Set(); // sensors whose checkbox and row style are older than their selection
+  const staleValues = new Set(); // sensors whose value cells are older than their window (written once in reach)
   let chartDirty = false;
   let frameRequested = false;
   let source = null;
@@ -129,19 +130,22 @@
     if (cell.textContent !== text) cell.textContent = text;
   }
 
-  function refreshRow(sensor) {
+  function refreshSelection(sensor) {
+    sensor.cells.box.checked = sensor.shown;
+    refreshBox(sensor);
+    sensor.row.classList.toggle("hidden-series", !sensor.shown);
+  }
+
+  function refreshValues(sensor) {
     const { window, cells, row } = sensor;
     const stats = window.stats;
     const points = String(window.points.length);
-    cells.box.checked = sensor.shown;
-    refreshBox(sensor);
     setText(cells.last, fmt(stats.last));
     setText(cells.min, fmt(stats.min));
     setText(cells.max, fmt(stats.max));
     setText(cells.mean, fmt(stats.mean));
     setText(cells.count, points);
     if (row.dataset.points !== points) row.dataset.points = points;
-    row.classList.toggle("hidden-series", !sensor.shown);
   }
 
   // At the limit, the checkboxes of hidden sensors are disabled.
@@ -165,7 +169,7 @@
     if (sensor.shown === shown) return;
     sensor.shown = shown;
     shownCount += shown ? 1 : -1;
-    dirtyRows.add(sensor);
+    selectionChanges.add(sensor);
     chartDirty = true;
   }
 
@@ -180,6 +184,7 @@
     createRow(id, sensor);
     const rank = insertSorted(sensor, id);
     reachKnown = false; // the new row moves those below it
+    selectionChanges.add(sensor);
     // Until the viewer picks, keep showing the first sensors by id, as "Default" would.
     if (!selectionTouched && rank < maxSensorsShown) {
       setShown(sensor, true);
@@ -199,7 +204,7 @@
     } else {
       sensor.window = window;
     }
-    dirtyRows.add(sensor);
+    staleValues.add(sensor);
     if (sensor.shown) chartDirty = true;
     requestFrame();
     return sensor.shown;
@@ -230,16 +235,19 @@
     requestAnimationFrame(renderFrame);
   }
 
-  // The one place the page writes what updates changed: the limit first (it decides the rows' checkboxes), then the
-  // rows in reach touched since the last frame, the summary, and the chart if a shown sensor changed.
+  // The one place the page writes what changed: the limit first (it decides the rows' checkboxes), then every row whose
+  // selection changed (few, on the viewer's clicks), the values of rows in reach whose window changed since they were
+  // written, the summary, and the chart if a shown sensor changed.
   function renderFrame() {
     frameRequested = false;
     measureReach();
     refreshLimit();
-    for (const sensor of dirtyRows) {
+    for (const sensor of selectionChanges) refreshSelection(sensor);
+    selectionChanges.clear();
+    for (const sensor of staleValues) {
       if (!sensor.inReach) continue;
-      refreshRow(sensor);
-      dirtyRows.delete(sensor);
+      refreshValues(sensor);
+      staleValues.delete(sensor);
     }
     updateSummary();
     if (chartDirty) {
@@ -249,10 +257,10 @@
   }
 
   // Rows in reach: those the viewer sees in the table's scrollport or can scroll to at once (within one scrollport's
-  // height above or below). Only these are written as their sensors change: writing a row far out of view costs as
+  // height above or below). Only their values are written as windows arrive: writing a row far out of view costs as
   // much as one in view (the browser lays out and paints the table for it), and at 1,000 sensors nearly all are out
-  // of view. The others stay dirty until they come into reach. Which rows are in reach changes only when the table
-  // scrolls, is filtered or resized, or gains a row; those mark it unknown and the next frame measures it again.
+  // of view. The others keep their values stale until they come into reach. Which rows are in reach changes only when
+  // the table scrolls, is filtered or resized, or gains a row; those mark it unknown and the next frame measures it.
   let reachKnown = false;
 
   function reachChanged() {
