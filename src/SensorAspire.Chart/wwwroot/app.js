@@ -206,7 +206,8 @@
     }
     staleValues.add(sensor);
     if (sensor.shown) chartDirty = true;
-    requestFrame();
+    // A frame only for something it would write: most updates are of sensors neither drawn nor in reach.
+    if (sensor.shown || sensor.inReach || !reachKnown) requestFrame();
     return sensor.shown;
   }
 
