@@ -125,7 +125,7 @@
     return rank;
   }
 
-  // Writes only what changed: an unchanged write would still make the browser lay out the table again.
+  // Writes only what changed: writing the same text again would still cost a layout.
   function setText(cell, text) {
     if (cell.textContent !== text) cell.textContent = text;
   }
@@ -269,7 +269,8 @@
     requestFrame();
   }
 
-  // Reads layout only, at the start of a frame before anything is written, so it forces no extra layout.
+  // Reads layout before this frame writes anything, so it costs at most one early layout (after rows were added or
+  // filtered), never one per row.
   function measureReach() {
     if (reachKnown) return;
     reachKnown = true;
@@ -294,7 +295,7 @@
 
   function updateSummary() {
     setText(el.summary, `${sensors.size} sensor(s), ${shownCount} on the chart (at most ${maxSensorsShown}).`);
-    el.empty.hidden = sensors.size > 0;
+    if (el.empty.hidden !== sensors.size > 0) el.empty.hidden = sensors.size > 0;
   }
 
   function chartSize() {
