@@ -139,6 +139,42 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
     }
 
     [Fact]
+    public async Task RowFarOutOfViewShowsItsLatestWindowWhenScrolledIntoView()
+    {
+        var topic = await WindowProducer.CreateTopicAsync(broker, "reach");
+        using var producer = new WindowProducer(broker.BootstrapServers, topic);
+        // 60 rows of about 28 px: the last is far below the table's scrollport (60 % of 640 px) and the scrollport's
+        // height under it, so the page does not write its values until it comes into reach.
+        var ids = Enumerable.Range(0, 60).Select(i => $"s-{i:D2}").ToArray();
+        foreach (var id in ids)
+        {
+            await producer.ProduceAsync(Window(id, 20, 21));
+        }
+
+        await using var app = new ChartApp(broker.BootstrapServers, topic,
+            new Dictionary<string, string?> { ["Chart:MaxSensorsShown"] = "2" }).Start();
+        await using var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 640 } });
+        var page = await context.NewPageAsync();
+        var lastRow = page.Locator("tr[data-sensor='s-59']");
+        var table = page.Locator(".table-scroll");
+
+        await page.GotoAsync(app.BaseAddress.ToString());
+        await Expect(page.Locator("tr[data-sensor]")).ToHaveCountAsync(ids.Length);
+        // Drawing s-59 lets the test see, through the chart, that its update has reached the page.
+        await page.GetByLabel("Show s-00").UncheckAsync();
+        await page.GetByLabel("Show s-59").CheckAsync(); // scrolls the table down to it
+        await Expect(lastRow.Locator("td.points")).ToHaveTextAsync("2");
+        await table.EvaluateAsync("table => { table.scrollTop = 0; }");
+        await producer.ProduceAsync(Window("s-59", 20, 21, 23.5));
+        await page.WaitForFunctionAsync("() => sensorChart.pointCount('s-59') === 3");
+
+        Assert.Equal("2", await lastRow.Locator("td.points").TextContentAsync()); // out of reach: not written yet
+        await table.EvaluateAsync("table => { table.scrollTop = table.scrollHeight; }");
+        await Expect(lastRow.Locator("td.points")).ToHaveTextAsync("3");
+        await Expect(lastRow.Locator("td.last")).ToHaveTextAsync("23.50");
+    }
+
+    [Fact]
     public async Task SensorIdWithMarkupRendersAsTextWithoutRunningIt()
     {
         var topic = await WindowProducer.CreateTopicAsync(broker, "xss");

@@ -10,12 +10,19 @@
   let drawTelemetry = null;
   let pendingDraws = []; // spans of updates waiting for the next redraw
   let drawing = []; // spans of updates in the redraw under way, ended by uPlot's draw hook
-  const sensors = new Map(); // id -> { window, shown, color, row, cells }
+  const sensors = new Map(); // id -> { window, shown, color, row, cells, inReach }
+  const ids = []; // every sensor id, kept sorted as sensors arrive: the table's row order and "Default"'s order
+  let shownCount = 0; // sensors with shown set, counted as they change so no update has to count them all
   let maxSensorsShown = 8;
   let selectionTouched = false; // once the viewer picks sensors, new ones no longer join the chart by themselves
   let plot = null;
   let plotSeriesKey = "";
-  let redrawPending = false;
+  // Updates only change state and mark what they touched; one animation frame then writes the DOM and redraws.
+  // (Writing the DOM per update made every frame lay out the whole sensor table, at 1,000 updates/s.)
+  const selectionChanges = new Set(); // sensors whose checkbox and row style are older than their selection
+  const staleValues = new Set(); // sensors whose value cells are older than their window (written once in reach)
+  let chartDirty = false;
+  let frameRequested = false;
   let source = null;
   let retryDelay = 1000;
 
@@ -28,6 +35,7 @@
     showNone: document.getElementById("show-none"),
     summary: document.getElementById("summary"),
     rows: document.querySelector("#sensors tbody"),
+    tableScroll: document.querySelector(".table-scroll"),
   };
 
   // Stable colour per sensor id, so a sensor keeps its colour across reloads and selections.
@@ -63,10 +71,8 @@
     box.setAttribute("aria-label", `Show ${id}`);
     box.addEventListener("change", () => {
       selectionTouched = true;
-      selectionChanged = true;
-      sensor.shown = box.checked;
-      refreshRow(sensor);
-      scheduleRedraw();
+      setShown(sensor, box.checked);
+      requestFrame();
     });
     pick.append(box);
 
@@ -80,38 +86,77 @@
     label.textContent = id;
     name.append(swatch, label);
 
-    const cells = { box, last: document.createElement("td"), min: document.createElement("td"),
-      max: document.createElement("td"), mean: document.createElement("td"), count: document.createElement("td") };
-    cells.last.className = "last";
-    cells.count.className = "points";
-    row.append(pick, name, cells.last, cells.min, cells.max, cells.mean, cells.count);
+    const cells = { box, last: valueCell("last"), min: valueCell(), max: valueCell(), mean: valueCell(),
+      count: valueCell("points") };
+    row.append(pick, name, ...[cells.last, cells.min, cells.max, cells.mean, cells.count].map(value => value.parentNode));
     sensor.row = row;
     sensor.cells = cells;
-    insertSorted(row, id);
+    applyFilter(row);
   }
 
-  function insertSorted(row, id) {
-    for (const other of el.rows.children) {
-      if (other.dataset.sensor > id) {
-        el.rows.insertBefore(row, other);
-        return;
-      }
+  // A cell whose changing text sits in a box of fixed size (.value, see app.css): writing it lays out that box only,
+  // never the table around it. Returns the box; the cell is its parent.
+  function valueCell(className) {
+    const cell = document.createElement("td");
+    if (className) cell.className = className;
+    const value = document.createElement("span");
+    value.className = "value";
+    cell.append(value);
+    return value;
+  }
+
+  // Where id goes in ids (binary search), so a new sensor costs O(log n) to place, not a sort of every id.
+  function rankOf(id) {
+    let low = 0;
+    let high = ids.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (ids[middle] < id) low = middle + 1;
+      else high = middle;
     }
-    el.rows.append(row);
+    return low;
   }
 
-  function refreshRow(sensor) {
+  function insertSorted(sensor, id) {
+    const rank = rankOf(id);
+    const next = rank < ids.length ? sensors.get(ids[rank]).row : null;
+    ids.splice(rank, 0, id);
+    el.rows.insertBefore(sensor.row, next);
+    return rank;
+  }
+
+  // Writes only what changed: writing the same text again would still cost a layout.
+  function setText(cell, text) {
+    if (cell.textContent !== text) cell.textContent = text;
+  }
+
+  function refreshSelection(sensor) {
+    sensor.cells.box.checked = sensor.shown;
+    refreshBox(sensor);
+    sensor.row.classList.toggle("hidden-series", !sensor.shown);
+  }
+
+  function refreshValues(sensor) {
     const { window, cells, row } = sensor;
     const stats = window.stats;
-    cells.box.checked = sensor.shown;
-    cells.last.textContent = fmt(stats.last);
-    cells.min.textContent = fmt(stats.min);
-    cells.max.textContent = fmt(stats.max);
-    cells.mean.textContent = fmt(stats.mean);
-    cells.count.textContent = String(window.points.length);
-    row.dataset.points = String(window.points.length);
-    row.classList.toggle("hidden-series", !sensor.shown);
-    applyFilter(row);
+    const points = String(window.points.length);
+    setText(cells.last, fmt(stats.last));
+    setText(cells.min, fmt(stats.min));
+    setText(cells.max, fmt(stats.max));
+    setText(cells.mean, fmt(stats.mean));
+    setText(cells.count, points);
+    if (row.dataset.points !== points) row.dataset.points = points;
+  }
+
+  // At the limit, the checkboxes of hidden sensors are disabled.
+  let atLimit = false;
+
+  function refreshBox(sensor) {
+    const box = sensor.cells.box;
+    const disabled = atLimit && !sensor.shown;
+    if (box.disabled === disabled) return;
+    box.disabled = disabled;
+    box.title = disabled ? `At most ${maxSensorsShown} sensors on the chart: hide one first` : "";
   }
 
   function applyFilter(row) {
@@ -119,16 +164,33 @@
     row.hidden = text !== "" && !row.dataset.sensor.toLowerCase().includes(text);
   }
 
-  function sortedIds() {
-    return [...sensors.keys()].sort();
+  // Every change of a sensor's selection goes through here, so shownCount stays exact.
+  function setShown(sensor, shown) {
+    if (sensor.shown === shown) return;
+    sensor.shown = shown;
+    shownCount += shown ? 1 : -1;
+    selectionChanges.add(sensor);
+    chartDirty = true;
   }
 
   function showDefault() {
-    selectionChanged = true;
-    const ids = sortedIds();
-    ids.forEach((id, i) => { sensors.get(id).shown = i < maxSensorsShown; });
-    sensors.forEach(refreshRow);
-    scheduleRedraw();
+    ids.forEach((id, i) => setShown(sensors.get(id), i < maxSensorsShown));
+    requestFrame();
+  }
+
+  function addSensor(id, window) {
+    const sensor = { window, shown: false, color: colorOf(id) };
+    sensors.set(id, sensor);
+    createRow(id, sensor);
+    const rank = insertSorted(sensor, id);
+    reachKnown = false; // the new row moves those below it
+    selectionChanges.add(sensor);
+    // Until the viewer picks, keep showing the first sensors by id, as "Default" would.
+    if (!selectionTouched && rank < maxSensorsShown) {
+      setShown(sensor, true);
+      if (ids.length > maxSensorsShown) setShown(sensors.get(ids[maxSensorsShown]), false);
+    }
+    return sensor;
   }
 
   // Returns true when the update will be drawn (its sensor is on the chart).
@@ -136,30 +198,16 @@
     const id = window.sensorId;
     let sensor = sensors.get(id);
     if (!sensor) {
-      sensor = { window, shown: false, color: colorOf(id) };
-      sensors.set(id, sensor);
-      selectionChanged = true;
-      createRow(id, sensor);
-      if (!selectionTouched) {
-        // Keep showing the first sensors by id, as "Default" would.
-        const rank = sortedIds().indexOf(id);
-        if (rank < maxSensorsShown) {
-          sensor.shown = true;
-          const ids = sortedIds();
-          if (ids.length > maxSensorsShown) {
-            const pushedOut = sensors.get(ids[maxSensorsShown]);
-            pushedOut.shown = false;
-            refreshRow(pushedOut);
-          }
-        }
-      }
+      sensor = addSensor(id, window);
     } else if (lastTimestamp(window) < lastTimestamp(sensor.window)) {
       return false; // an older window re-sent around a (re)connect: keep the newer one
+    } else {
+      sensor.window = window;
     }
-    sensor.window = window;
-    refreshRow(sensor);
-    if (sensor.shown) scheduleRedraw();
-    else updateSummary();
+    staleValues.add(sensor);
+    if (sensor.shown) chartDirty = true;
+    // A frame only for something it would write: most updates are of sensors neither drawn nor in reach.
+    if (sensor.shown || sensor.inReach || !reachKnown) requestFrame();
     return sensor.shown;
   }
 
@@ -182,34 +230,72 @@
     drawing = [];
   }
 
-  // At the limit, the checkboxes of hidden sensors are disabled; touched only when the selection changed.
-  let atLimit = false;
-  let selectionChanged = true;
+  function requestFrame() {
+    if (frameRequested) return;
+    frameRequested = true;
+    requestAnimationFrame(renderFrame);
+  }
 
-  function updateSummary() {
-    let shown = 0;
-    sensors.forEach(s => { if (s.shown) shown++; });
-    el.summary.textContent = `${sensors.size} sensor(s), ${shown} on the chart (at most ${maxSensorsShown}).`;
-    el.empty.hidden = sensors.size > 0;
-    const limit = shown >= maxSensorsShown;
-    if (limit !== atLimit || selectionChanged) {
-      atLimit = limit;
-      selectionChanged = false;
-      sensors.forEach(s => {
-        s.cells.box.disabled = limit && !s.shown;
-        s.cells.box.title = s.cells.box.disabled ? `At most ${maxSensorsShown} sensors on the chart: hide one first` : "";
-      });
+  // The one place the page writes what changed: the limit first (it decides the rows' checkboxes), then every row whose
+  // selection changed (few, on the viewer's clicks), the values of rows in reach whose window changed since they were
+  // written, the summary, and the chart if a shown sensor changed.
+  function renderFrame() {
+    frameRequested = false;
+    measureReach();
+    refreshLimit();
+    for (const sensor of selectionChanges) refreshSelection(sensor);
+    selectionChanges.clear();
+    for (const sensor of staleValues) {
+      if (!sensor.inReach) continue;
+      refreshValues(sensor);
+      staleValues.delete(sensor);
+    }
+    updateSummary();
+    if (chartDirty) {
+      chartDirty = false;
+      redraw();
     }
   }
 
-  function scheduleRedraw() {
-    updateSummary();
-    if (redrawPending) return;
-    redrawPending = true;
-    requestAnimationFrame(() => {
-      redrawPending = false;
-      redraw();
-    });
+  // Rows in reach: those the viewer sees in the table's scrollport or can scroll to at once (within one scrollport's
+  // height above or below). Only their values are written as windows arrive: writing a row far out of view costs as
+  // much as one in view (the browser lays out and paints the table for it), and at 1,000 sensors nearly all are out
+  // of view. The others keep their values stale until they come into reach. Which rows are in reach changes only when
+  // the table scrolls, is filtered or resized, or gains a row; those mark it unknown and the next frame measures it.
+  let reachKnown = false;
+
+  function reachChanged() {
+    reachKnown = false;
+    requestFrame();
+  }
+
+  // Reads layout before this frame writes anything, so it costs at most one early layout (after rows were added or
+  // filtered), never one per row.
+  function measureReach() {
+    if (reachKnown) return;
+    reachKnown = true;
+    const { scrollTop, clientHeight } = el.tableScroll;
+    const top = scrollTop - clientHeight;
+    const bottom = scrollTop + 2 * clientHeight;
+    for (const sensor of sensors.values()) {
+      const row = sensor.row;
+      // offsetTop is from the table's top, the top of the scrollport's content (.table-scroll is positioned).
+      // A row the filter hides is out of reach: it is written when the filter shows it again.
+      sensor.inReach = !row.hidden && row.offsetTop + row.offsetHeight >= top && row.offsetTop <= bottom;
+    }
+  }
+
+  // Crossing the limit changes every hidden sensor's checkbox; that happens on a selection change, not per update.
+  function refreshLimit() {
+    const limit = shownCount >= maxSensorsShown;
+    if (limit === atLimit) return;
+    atLimit = limit;
+    sensors.forEach(refreshBox);
+  }
+
+  function updateSummary() {
+    setText(el.summary, `${sensors.size} sensor(s), ${shownCount} on the chart (at most ${maxSensorsShown}).`);
+    if (el.empty.hidden !== sensors.size > 0) el.empty.hidden = sensors.size > 0;
   }
 
   function chartSize() {
@@ -220,7 +306,7 @@
     // The updates applied so far are in this redraw; uPlot's draw hook ends their spans once the canvas is painted.
     drawing.push(...pendingDraws);
     pendingDraws = [];
-    const shown = sortedIds().map(id => sensors.get(id)).filter(s => s.shown);
+    const shown = ids.map(id => sensors.get(id)).filter(s => s.shown);
     // uPlot wants one shared x array: join each sensor's (time, value) table, with nulls where a sensor has no point.
     const tables = shown.map(s => [
       s.window.points.map(p => Date.parse(p.timestamp) / 1000),
@@ -282,13 +368,17 @@
     });
   }
 
-  el.filter.addEventListener("input", () => { for (const row of el.rows.children) applyFilter(row); });
+  el.filter.addEventListener("input", () => {
+    for (const row of el.rows.children) applyFilter(row);
+    reachChanged();
+  });
+  el.tableScroll.addEventListener("scroll", reachChanged, { passive: true });
+  addEventListener("resize", reachChanged);
   el.showDefault.addEventListener("click", () => { selectionTouched = false; showDefault(); });
   el.showNone.addEventListener("click", () => {
     selectionTouched = true;
-    selectionChanged = true;
-    sensors.forEach(s => { s.shown = false; refreshRow(s); });
-    scheduleRedraw();
+    sensors.forEach(s => setShown(s, false));
+    requestFrame();
   });
   new ResizeObserver(() => { if (plot) plot.setSize(chartSize()); }).observe(el.chart);
 
@@ -319,5 +409,5 @@
       return startTelemetry(settings);
     })
     .catch(() => { /* keep the default; the stream still works */ })
-    .finally(() => { updateSummary(); connect(); });
+    .finally(() => { requestFrame(); connect(); });
 })();
