@@ -183,12 +183,16 @@ public static class KafkaClientExtensions
         // Same names as Aspire.Confluent.Kafka: one check per role, or per role and connection for keyed clients.
         var name = serviceKey is null ? $"Aspire.Confluent.Kafka.{role}" : $"Aspire.Confluent.Kafka.{role}_{connectionName}";
         var checkConfig = KafkaHealthCheck.ConnectionSettingsOf(config);
+        // One check, and so one admin client and one connection, for the life of the service: the health service
+        // calls the factory on every probe, and a new librdkafka client per probe costs threads, a connection and
+        // start-up CPU each time (and is only freed by its finalizer). The container disposes it at shutdown.
+        builder.Services.TryAddKeyedSingleton(name, (_, _) => new KafkaHealthCheck(checkConfig));
         builder.Services.Configure<HealthCheckServiceOptions>(options =>
         {
             if (options.Registrations.All(r => r.Name != name))
             {
                 options.Registrations.Add(new HealthCheckRegistration(
-                    name, _ => new KafkaHealthCheck(checkConfig), failureStatus: null, tags: ["kafka"]));
+                    name, services => services.GetRequiredKeyedService<KafkaHealthCheck>(name), failureStatus: null, tags: ["kafka"]));
             }
         });
     }

@@ -106,6 +106,22 @@ public sealed class KafkaClientRegistrationTests
     }
 
     [Fact]
+    public void EveryProbeUsesTheSameKafkaCheckAndSoOneAdminClient()
+    {
+        var builder = Builder(("ConnectionStrings:kafka", "broker:9092"));
+        builder.Services.AddHealthChecks();
+        builder.AddKafkaProducer<string, string>("kafka");
+        using var host = builder.Build();
+        var registration = Assert.Single(host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations);
+
+        // The health service calls the factory on every probe.
+        using var firstProbe = host.Services.CreateScope();
+        using var secondProbe = host.Services.CreateScope();
+
+        Assert.Same(registration.Factory(firstProbe.ServiceProvider), registration.Factory(secondProbe.ServiceProvider));
+    }
+
+    [Fact]
     public void BareAndKeyValueConnectionStringsAreBothUnderstood()
     {
         var builder = Builder(("ConnectionStrings:kafka", "BootstrapServers=b1:9092,b2:9092;SecurityProtocol=SaslPlaintext;SaslMechanism=Plain;SaslUsername=u;SaslPassword=p"));
