@@ -33,6 +33,32 @@ internal sealed class SseBenchClient(HttpClient http, Func<ReadOnlySpan<byte>, D
         throw new InvalidDataException("A window event without publishedAt.");
     }
 
+    /// <summary>
+    /// The window of an SSE event's data: the data itself for a <c>window</c> event, its <c>window</c> property for a
+    /// <c>traced-window</c> event (a sampled update: <c>{"traceparent":"…","window":…}</c>, ChartEndpoints).
+    /// </summary>
+    public static ReadOnlySpan<byte> WindowOf(string eventType, ReadOnlySpan<byte> data)
+    {
+        if (eventType != "traced-window")
+        {
+            return data;
+        }
+
+        var reader = new Utf8JsonReader(data);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("window"u8))
+            {
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                return data[start..(int)reader.BytesConsumed];
+            }
+        }
+
+        throw new InvalidDataException("A traced-window event without its window.");
+    }
+
     /// <summary>The timestamp of the window's newest reading.</summary>
     public static DateTimeOffset NewestReading(ReadOnlySpan<byte> json)
         => JsonSerializer.Deserialize(json, ContractsJsonContext.Default.WindowUpdated)!.Points[^1].Timestamp;
@@ -55,7 +81,7 @@ internal sealed class SseBenchClient(HttpClient http, Func<ReadOnlySpan<byte>, D
             using var response = await http.GetAsync("api/windows/stream", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             response.EnsureSuccessStatusCode();
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var parser = SseParser.Create(body, (_, data) => sentAt(data));
+            var parser = SseParser.Create(body, (eventType, data) => sentAt(WindowOf(eventType, data)));
             await foreach (var item in parser.EnumerateAsync(cancellationToken))
             {
                 var received = DateTimeOffset.UtcNow;
