@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using SensorAspire.Testing;
 
 namespace SensorAspire.AppHost.Tests;
 
@@ -42,12 +41,7 @@ internal sealed class AppHostRun : IDisposable
         return Start("setsid", arguments, environment);
     }
 
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreeTcpPort() => FreePorts.Next();
 
     public string Output
     {

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -50,7 +48,7 @@ internal static class PixelLatencyBenchmark
         Console.WriteLine($"pixel ({label}): {(rate is { } r ? $"{r} readings/s" : "a reading every 2 s per sensor")} over {sensors} sensors, the real AppHost, one Chromium on the chart, {seconds} s, "
             + (tracedPercent >= 100 ? "every reading traced (always_on, as Aspire sets in Development)" : $"{tracedPercent} % of readings traced (parentbased_traceidratio)"));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SensorAspire_AppHost>(
-            [$"--Kafka:Port={FreeTcpPort()}", $"--AppHost:DashboardApiKey={ApiKey}"], (options, _) => options.DisableDashboard = false);
+            [$"--Kafka:Port={FreePorts.Next()}", $"--AppHost:DashboardApiKey={ApiKey}"], (options, _) => options.DisableDashboard = false);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         var simulator = builder.CreateResourceBuilder<ProjectResource>("simulator")
             .WithEnvironment("Simulator__SensorCount", sensors.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -152,12 +150,5 @@ internal static class PixelLatencyBenchmark
             Console.WriteLine($"  target: p99 <= 100 ms -> {(p99 <= 100 ? "met" : "NOT met")} ({p99:F1} ms)");
         }
         return true;
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
