@@ -14,36 +14,22 @@ public sealed class PromptHealthCheckTests
     [Fact]
     public async Task ACheckThatSucceedsWhileRetryingReportsHealthyInTheSameRun()
     {
-        var time = new FakeTimeProvider();
         var inner = new CountingCheck(healthyFromAttempt: 3);
-        var check = new PromptHealthChecks.PromptHealthCheck(inner, time);
 
-        var run = check.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
-        while (!run.IsCompleted)
-        {
-            await inner.Attempted.WaitAsync(TestContext.Current.CancellationToken);
-            time.Advance(PromptHealthChecks.RetryInterval);
-        }
+        var result = await RunAsync(inner);
 
-        Assert.Equal(HealthStatus.Healthy, (await run).Status);
+        Assert.Equal(HealthStatus.Healthy, result.Status);
         Assert.Equal(3, inner.Attempts);
     }
 
     [Fact]
     public async Task ACheckThatKeepsFailingReportsTheFailureOnceItsPatienceRunsOut()
     {
-        var time = new FakeTimeProvider();
         var inner = new CountingCheck(healthyFromAttempt: int.MaxValue);
-        var check = new PromptHealthChecks.PromptHealthCheck(inner, time);
 
-        var run = check.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
-        while (!run.IsCompleted)
-        {
-            await inner.Attempted.WaitAsync(TestContext.Current.CancellationToken);
-            time.Advance(PromptHealthChecks.RetryInterval);
-        }
+        var result = await RunAsync(inner);
 
-        Assert.Equal(HealthStatus.Unhealthy, (await run).Status);
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Equal(PromptHealthChecks.Patience / PromptHealthChecks.RetryInterval, inner.Attempts);
     }
 
@@ -60,6 +46,21 @@ public sealed class PromptHealthCheckTests
         Assert.Equal(4, keys.Count); // kafka and the three services
         Assert.All(registrations.Where(r => keys.Contains(r.Name)),
             r => Assert.IsType<PromptHealthChecks.PromptHealthCheck>(r.Factory(services)));
+    }
+
+    /// <summary>One run of the prompt check around <paramref name="inner"/>, the clock moved on after each attempt.</summary>
+    private static async Task<HealthCheckResult> RunAsync(CountingCheck inner)
+    {
+        var time = new FakeTimeProvider();
+        var check = new PromptHealthChecks.PromptHealthCheck(inner, time);
+        var run = check.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
+        while (!run.IsCompleted)
+        {
+            await inner.Attempted.WaitAsync(TestContext.Current.CancellationToken);
+            time.Advance(PromptHealthChecks.RetryInterval);
+        }
+
+        return await run;
     }
 
     /// <summary>Unhealthy until its <c>healthyFromAttempt</c>-th call; signals each call.</summary>
