@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -21,6 +22,8 @@ internal static class PromptHealthChecks
     /// <summary>Pause between two tries within one run: short, because each try is one local request.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(50);
 
+    private static readonly ConditionalWeakTable<HealthCheckRegistration, object> s_wrapped = [];
+
     /// <summary>Wraps every health check registered so far and later (Aspire's and ours) in <see cref="PromptHealthCheck"/>.</summary>
     public static IDistributedApplicationBuilder CheckHealthPromptly(this IDistributedApplicationBuilder builder)
     {
@@ -28,6 +31,12 @@ internal static class PromptHealthChecks
         {
             foreach (var registration in options.Registrations)
             {
+                // Registrations are shared objects: options built a second time hold the same ones, already wrapped.
+                if (!s_wrapped.TryAdd(registration, s_wrapped))
+                {
+                    continue;
+                }
+
                 var inner = registration.Factory;
                 registration.Factory = services => new PromptHealthCheck(inner(services), services.GetService<TimeProvider>() ?? TimeProvider.System);
             }
