@@ -31,7 +31,7 @@ internal static partial class AppHostBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var runs = args is ["--runs", var n] ? int.Parse(n) : 3;
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         Console.WriteLine($"apphost: {runs} runs of `dotnet run --no-build --project SensorAspire.AppHost` (Debug, built beforehand)");
         List<Dictionary<string, double>> results = [];
         for (var i = 0; i < runs; i++)
@@ -158,19 +158,6 @@ internal static partial class AppHostBenchmark
         {
             return false;
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "SensorAspire.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("SensorAspire.sln not found");
     }
 
     [GeneratedRegex(@"The chart is at (\S+)")]

@@ -22,7 +22,7 @@ internal sealed class AppHostRun : IDisposable
 
     public int Id => _process.Id;
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => Repository.Root;
 
     /// <summary>
     /// <c>dotnet run --project SensorAspire.AppHost --no-build</c> in its own session, like a terminal runs it, with the
@@ -40,8 +40,6 @@ internal sealed class AppHostRun : IDisposable
         ];
         return Start("setsid", arguments, environment);
     }
-
-    public static int FreeTcpPort() => FreePorts.Next();
 
     public string Output
     {
@@ -159,19 +157,6 @@ internal sealed class AppHostRun : IDisposable
 
     private static string Configuration
         => typeof(AppHostRun).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "SensorAspire.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"SensorAspire.sln not found above {AppContext.BaseDirectory}.");
-    }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);

@@ -15,7 +15,7 @@ public sealed partial class DotnetRunTests
     [Fact]
     public async Task CtrlCStopsTheAppHostCleanlyAndLeavesNoProcessBehind()
     {
-        using var run = AppHostRun.Start(new Dictionary<string, string> { ["Kafka__Port"] = $"{AppHostRun.FreeTcpPort()}" });
+        using var run = AppHostRun.Start(new Dictionary<string, string> { ["Kafka__Port"] = $"{FreePorts.Next()}" });
         var chart = await ChartUrlAsync(run);
         await run.WaitForLineAsync(l => l.Contains("Login to the dashboard at http://localhost:15260/login?t="), RunningAppHost.Timeout);
         await WaitForSensorsAsync(chart, _ => true);
@@ -46,7 +46,7 @@ public sealed partial class DotnetRunTests
         {
             var environment = new Dictionary<string, string>
             {
-                ["Kafka__Port"] = $"{AppHostRun.FreeTcpPort()}",
+                ["Kafka__Port"] = $"{FreePorts.Next()}",
                 ["Kafka__DataDirectory"] = dataDirectory,
             };
             Dictionary<string, double[]> first;

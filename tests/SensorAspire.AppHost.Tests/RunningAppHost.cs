@@ -36,7 +36,7 @@ public sealed class RunningAppHost : IAsyncLifetime
         var ct = timeout.Token;
         string[] args =
         [
-            $"--Kafka:Port={AppHostRun.FreeTcpPort()}",
+            $"--Kafka:Port={FreePorts.Next()}",
             $"--AppHost:DashboardApiKey={DashboardApiKey}",
             $"--ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN={BrowserToken}",
         ];

@@ -5,7 +5,6 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Playwright;
 using SensorAspire.Testing;
 
 namespace SensorAspire.Benchmarks.Chart;
@@ -75,13 +74,9 @@ internal static class PixelLatencyBenchmark
         using var dashboard = new HttpClient { BaseAddress = app.GetEndpoint("aspire-dashboard", "http"), Timeout = TimeSpan.FromMinutes(2) };
         dashboard.DefaultRequestHeaders.Add("x-api-key", ApiKey);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 720 } });
+        await using var browser = new BrowserFixture();
+        await browser.InitializeAsync();
+        var page = await browser.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 720 } });
         await page.GotoAsync(chartUrl.ToString());
         await page.WaitForFunctionAsync("() => sensorChart.telemetry && sensorChart.series().length > 0",
             null, new() { Timeout = 120_000 });

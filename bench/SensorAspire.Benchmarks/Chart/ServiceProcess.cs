@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SensorAspire.Testing;
 
 namespace SensorAspire.Benchmarks.Chart;
 
@@ -33,14 +34,14 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts <paramref name="project"/>'s Release build from artifacts/bin with the given environment.</summary>
     public static ServiceProcess StartService(string project, string bootstrapServers, IReadOnlyDictionary<string, string> settings)
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var dll = Path.Combine(root, "artifacts", "bin", project, "release", project + ".dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"Build {project} in Release first (the benchmark project references it).", dll);
         }
 
-        var port = FreePort();
+        var port = FreePorts.Next();
         var contentRoot = Path.Combine(root, "src", project);
         var process = Start(project, dll, [dll, "--urls", $"http://127.0.0.1:{port}", "--contentRoot", contentRoot], bootstrapServers, settings);
         return new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
@@ -52,13 +53,13 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess StartBroker(out string bootstrapServers, params string[] arguments)
     {
         const string project = "SensorAspire.EmbeddedKafka";
-        var dll = Path.Combine(RepositoryRoot(), "artifacts", "bin", project, "release", project + ".dll");
+        var dll = Path.Combine(Repository.Root, "artifacts", "bin", project, "release", project + ".dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"Build {project} in Release first (the benchmark project references it).", dll);
         }
 
-        var port = FreePort();
+        var port = FreePorts.Next();
         bootstrapServers = $"127.0.0.1:{port}";
         var process = Start(project, dll, [dll, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments], bootstrapServers, new Dictionary<string, string>());
         return new ServiceProcess(process, new Uri($"tcp://127.0.0.1:{port}/"));
@@ -114,18 +115,5 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int FreePort() => SensorAspire.Testing.FreePorts.Next();
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SensorAspire.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Run the benchmark from the repository.");
     }
 }

@@ -1,4 +1,5 @@
 using SensorAspire.EmbeddedKafka.CodeGen;
+using SensorAspire.Testing;
 
 namespace SensorAspire.EmbeddedKafka.Tests.CodeGen;
 
@@ -7,7 +8,7 @@ public sealed class CodeGenTests
     [Fact]
     public void CommittedCodecsMatchWhatTheGeneratorWritesFromTheCommittedSchemas()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var generated = Path.Combine(root, "src", "SensorAspire.EmbeddedKafka", "Protocol", "Generated");
         var specs = Directory.GetFiles(Path.Combine(root, "src", "SensorAspire.EmbeddedKafka.CodeGen", "Messages"), "*.json")
             .Order(StringComparer.Ordinal)
@@ -23,18 +24,5 @@ public sealed class CodeGenTests
 
         Assert.Equal(CatalogEmitter.Emit(specs), File.ReadAllText(Path.Combine(generated, "ApiMessageCatalog.g.cs")));
         Assert.Equal(specs.Count + 1, Directory.GetFiles(generated, "*.g.cs").Length);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "SensorAspire.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Tests must run from inside the repository.");
     }
 }
