@@ -23,6 +23,9 @@ public static class Extensions
     /// <summary>Path of the liveness endpoint: only checks tagged <c>live</c>.</summary>
     public const string AlivenessEndpointPath = "/alive";
 
+    // The named HttpClients of OpenTelemetry.Exporter.OpenTelemetryProtocol over http/protobuf.
+    private static readonly string[] s_otlpExporterClients = ["OtlpTraceExporter", "OtlpMetricExporter", "OtlpLogExporter"];
+
     /// <summary>Adds OpenTelemetry, default health checks, service discovery and HTTP client resilience.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -51,9 +54,6 @@ public static class Extensions
 
         return builder;
     }
-
-    // The named HttpClients of OpenTelemetry.Exporter.OpenTelemetryProtocol over http/protobuf.
-    private static readonly string[] s_otlpExporterClients = ["OtlpTraceExporter", "OtlpMetricExporter", "OtlpLogExporter"];
 
     /// <summary>
     /// Logs, metrics and traces over OpenTelemetry; exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
