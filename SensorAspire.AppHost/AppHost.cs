@@ -8,6 +8,9 @@ builder.StopProjectsGracefully();
 // Each project starts as its built program, without `dotnet run` evaluating it first (see BuiltProgramLaunch.cs).
 builder.RunBuiltPrograms();
 
+// DCP gets a certificate made for this run instead of generating an RSA one at every start (see DcpServingCertificate.cs).
+builder.GiveDcpAServingCertificate();
+
 // A resource is reported healthy at its first successful check, not at Aspire's next retry (see PromptHealthChecks.cs).
 builder.CheckHealthPromptly();
 

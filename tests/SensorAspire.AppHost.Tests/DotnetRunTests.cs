@@ -20,7 +20,10 @@ public sealed partial class DotnetRunTests
         await run.WaitForLineAsync(l => l.Contains("Login to the dashboard at http://localhost:15260/login?t="), RunningAppHost.Timeout);
         await WaitForSensorsAsync(chart, _ => true);
         var owned = ProcessTable.OwnedBy(run.Id);
-        Assert.Contains(owned, p => p.CommandLine.Contains("dcp start-apiserver", StringComparison.Ordinal));
+        // DCP is given a certificate (this run's, or a trusted developer certificate) rather than generating one.
+        var dcp = owned.Where(p => p.CommandLine.Contains("dcp start-apiserver", StringComparison.Ordinal)).ToList();
+        var certificate = dcp.Select(p => CertificateFile().Match(p.CommandLine)).FirstOrDefault(m => m.Success);
+        Assert.True(certificate is not null, string.Join(Environment.NewLine, dcp.Select(p => p.CommandLine)));
         foreach (var service in new[] { "EmbeddedKafka", "Simulator", "Aggregator", "Chart" })
         {
             // Each runs as its built program, without a `dotnet run` in front of it (BuiltProgramLaunch).
@@ -36,6 +39,10 @@ public sealed partial class DotnetRunTests
         Assert.True(exitCode == 0, $"exit code {exitCode}{Environment.NewLine}{run.Output}");
         await Wait.UntilAsync(() => owned.All(p => !ProcessTable.IsRunning(p.Id)),
             $"every process the run started to end: {string.Join(", ", owned.Where(p => ProcessTable.IsRunning(p.Id)).Select(p => p.CommandLine))}");
+        if (certificate.Groups[1].Value.Contains("/sensoraspire-dcp-", StringComparison.Ordinal))
+        {
+            Assert.False(File.Exists(certificate.Groups[1].Value), "the run's DCP certificate outlived the run");
+        }
     }
 
     [Fact]
@@ -84,4 +91,7 @@ public sealed partial class DotnetRunTests
 
     [GeneratedRegex(@"The chart is at (\S+)")]
     private static partial Regex ChartLine();
+
+    [GeneratedRegex(@"--tls-cert-file (\S+)")]
+    private static partial Regex CertificateFile();
 }
