@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using SensorAspire.Testing;
 using SensorAspire.Aggregator;
 using SensorAspire.Aggregator.Kafka;
 using SensorAspire.Contracts;
@@ -125,7 +126,7 @@ internal static class PipelineBenchmark
     /// <summary>The aggregator as its own process (its own runtimeconfig), with the settings the AppHost would give it.</summary>
     private static AggregatorProcess StartAggregatorProcess(string bootstrap, Names names)
     {
-        var start = new ProcessStartInfo("dotnet", [typeof(AggregatorOptions).Assembly.Location]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet", [Repository.BuiltProgram("SensorAspire.Aggregator")]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in AggregatorSettings(bootstrap, names))
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -19,7 +19,7 @@ internal static class RunnableBroker
         var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("--default-signal=INT");
         start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SensorAspire.EmbeddedKafka.dll"));
+        start.ArgumentList.Add(Repository.BuiltProgram("SensorAspire.EmbeddedKafka"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -35,11 +35,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess StartService(string project, string bootstrapServers, IReadOnlyDictionary<string, string> settings)
     {
         var root = Repository.Root;
-        var dll = Path.Combine(root, "artifacts", "bin", project, "release", project + ".dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"Build {project} in Release first (the benchmark project references it).", dll);
-        }
+        var dll = Repository.BuiltProgram(project);
 
         var port = FreePorts.Next();
         var contentRoot = Path.Combine(root, "src", project);
@@ -53,11 +49,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess StartBroker(out string bootstrapServers, params string[] arguments)
     {
         const string project = "SensorAspire.EmbeddedKafka";
-        var dll = Path.Combine(Repository.Root, "artifacts", "bin", project, "release", project + ".dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"Build {project} in Release first (the benchmark project references it).", dll);
-        }
+        var dll = Repository.BuiltProgram(project);
 
         var port = FreePorts.Next();
         bootstrapServers = $"127.0.0.1:{port}";

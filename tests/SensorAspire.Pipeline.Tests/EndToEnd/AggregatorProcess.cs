@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SensorAspire.Aggregator;
+using SensorAspire.Testing;
 
 namespace SensorAspire.Pipeline.Tests.EndToEnd;
 
@@ -14,7 +15,7 @@ internal sealed class AggregatorProcess : IDisposable
 
     public AggregatorProcess(IReadOnlyDictionary<string, string?> settings)
     {
-        var dll = typeof(AggregatorOptions).Assembly.Location;
+        var dll = Repository.BuiltProgram("SensorAspire.Aggregator");
         var start = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true,
