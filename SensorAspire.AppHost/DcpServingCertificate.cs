@@ -29,6 +29,8 @@ internal static class DcpServingCertificate
     /// <summary>The AppHost setting that turns this off (<c>--AppHost:DcpServingCertificate=false</c>).</summary>
     public const string SettingKey = "AppHost:DcpServingCertificate";
 
+    private const string ScriptName = "dcp";
+
     public static IDistributedApplicationBuilder GiveDcpAServingCertificate(this IDistributedApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
@@ -47,12 +49,26 @@ internal static class DcpServingCertificate
             return builder;
         }
 
-        var directory = Directory.CreateTempSubdirectory("sensoraspire-dcp-"); // mode 0700 (CreateTempSubdirectory)
-        var script = Write(directory.FullName, dcp);
-        configuration["DcpPublisher:CliPath"] = script;
+        // Aspire reads DCP's path from configuration when it builds the application; the files are written only when the
+        // application starts, so that an application model built and never run (the model tests) leaves nothing behind.
+        // The name is unguessable, and the directory is created for this user alone.
+        var directory = Path.Combine(Path.GetTempPath(), $"sensoraspire-dcp-{Guid.NewGuid():N}");
+        configuration["DcpPublisher:CliPath"] = Path.Combine(directory, ScriptName);
+        builder.Eventing.Subscribe<BeforeStartEvent>((_, _) =>
+        {
+            if (!OperatingSystem.IsWindows()) // checked above; repeated for the analyser, which does not see into lambdas
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                Write(directory, dcp);
+                // Also when the process ends without stopping the application (Aspire.Hosting.Testing disposes it).
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => Delete(directory);
+            }
+
+            return Task.CompletedTask;
+        });
 
         // DCP has read the files by the time the AppHost stops; the next run makes its own.
-        builder.Services.AddHostedService(services => new DeleteOnStop(directory.FullName));
+        builder.Services.AddHostedService(_ => new DeleteOnStop(directory));
         return builder;
     }
 
@@ -72,7 +88,7 @@ internal static class DcpServingCertificate
             WritePrivate(certificateFile, certificate.ExportCertificatePem());
         }
 
-        var script = Path.Combine(directory, "dcp");
+        var script = Path.Combine(directory, ScriptName);
         File.WriteAllText(script, $$"""
             #!/bin/sh
             # Written by the SensorAspire AppHost for one run (DcpServingCertificate.cs): runs Aspire's DCP, giving its
@@ -133,21 +149,29 @@ internal static class DcpServingCertificate
 
     private static string Quote(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
+    private static void Delete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Left in the temporary directory; it holds nothing another run uses.
+        }
+    }
+
+    /// <summary>Deletes the run's directory when the AppHost stops.</summary>
     private sealed class DeleteOnStop(string directory) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken)
         {
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Left in the temporary directory; it holds nothing another run uses.
-            }
-
+            Delete(directory);
             return Task.CompletedTask;
         }
     }
