@@ -4,8 +4,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace SensorAspire.AppHost;
 
@@ -18,8 +16,9 @@ namespace SensorAspire.AppHost;
 /// developer certificate exists (<c>--tls-cert-file</c>/<c>--tls-key-file</c>); otherwise DCP generates an ephemeral
 /// self-signed RSA certificate (<c>dcp start-apiserver --help</c>), which costs it one to two seconds of CPU on the path
 /// from <c>dotnet run</c> to the chart. An ECDSA P-256 key takes milliseconds. The certificate is as ephemeral as
-/// DCP's own: made for one run, in a directory only this user can read, deleted when the AppHost stops, and trusted
-/// by nothing but this run's kubeconfig, which DCP writes with the certificate as its authority, as it does for its own.
+/// DCP's own: made for one run, in a directory only this user can read, deleted when the AppHost's process exits, and
+/// trusted by nothing but this run's kubeconfig, which DCP writes with the certificate as its authority, as it does for
+/// its own.
 /// Aspire builds DCP's command line itself, so the AppHost points Aspire at a small script (Aspire's
 /// <c>DcpPublisher:CliPath</c> setting) that adds the two options to <c>start-apiserver</c> and runs the real DCP.
 /// Nothing changes where Aspire already passes a certificate, where DCP's path is configured explicitly, or on Windows.
@@ -60,15 +59,13 @@ internal static class DcpServingCertificate
             {
                 Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 Write(directory, dcp);
-                // Also when the process ends without stopping the application (Aspire.Hosting.Testing disposes it).
+                // DCP has read the files long before the AppHost's process ends; the next run makes its own. At process
+                // exit rather than at the application's stop: Aspire.Hosting.Testing disposes applications unstopped.
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => Delete(directory);
             }
 
             return Task.CompletedTask;
         });
-
-        // DCP has read the files by the time the AppHost stops; the next run makes its own.
-        builder.Services.AddHostedService(_ => new DeleteOnStop(directory));
         return builder;
     }
 
@@ -161,18 +158,6 @@ internal static class DcpServingCertificate
         catch (IOException)
         {
             // Left in the temporary directory; it holds nothing another run uses.
-        }
-    }
-
-    /// <summary>Deletes the run's directory when the AppHost stops.</summary>
-    private sealed class DeleteOnStop(string directory) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            Delete(directory);
-            return Task.CompletedTask;
         }
     }
 }

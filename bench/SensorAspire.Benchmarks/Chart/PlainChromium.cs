@@ -27,9 +27,8 @@ internal sealed class PlainChromium : IAsyncDisposable
     {
         var profile = Directory.CreateTempSubdirectory("sensoraspire-chromium-").FullName;
         var start = new ProcessStartInfo(BrowserFixture.ChromiumPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        // The same switches as BrowserFixture, plus those Playwright adds so that a headless page is not throttled.
-        foreach (var argument in (string[])["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-background-timer-throttling",
+        // BrowserFixture's switches, plus those Playwright adds so that a headless page is not throttled.
+        foreach (var argument in (string[])[.. BrowserFixture.Switches, "--headless=new", "--disable-background-timer-throttling",
                      "--disable-backgrounding-occluded-windows", "--disable-renderer-backgrounding", "--window-size=1280,720",
                      $"--user-data-dir={profile}", url.ToString()])
         {
