@@ -10,8 +10,9 @@
   let drawTelemetry = null;
   let pendingDraws = []; // spans of updates waiting for the next redraw
   let drawing = []; // spans of updates in the redraw under way, ended by uPlot's draw hook
-  const sensors = new Map(); // id -> { window, shown, color, row, cells, inReach }
+  const sensors = new Map(); // id -> { window, shown, color, row, cells, inReach }; row and cells once first in reach
   const ids = []; // every sensor id, kept sorted as sensors arrive: the table's row order and "Default"'s order
+  let listed = []; // the ids the filter lets through, in the same order: the table's rows, of which the DOM holds those in reach
   let shownCount = 0; // sensors with shown set, counted as they change so no update has to count them all
   let maxSensorsShown = 8;
   let selectionTouched = false; // once the viewer picks sensors, new ones no longer join the chart by themselves
@@ -19,8 +20,8 @@
   let plotSeriesKey = "";
   // Updates only change state and mark what they touched; one animation frame then writes the DOM and redraws.
   // (Writing the DOM per update made every frame lay out the whole sensor table, at 1,000 updates/s.)
-  const selectionChanges = new Set(); // sensors whose checkbox and row style are older than their selection
-  const staleValues = new Set(); // sensors whose value cells are older than their window (written once in reach)
+  const selectionChanges = new Set(); // sensors in reach whose checkbox and row style are older than their selection
+  const staleValues = new Set(); // sensors in reach whose value cells are older than their window
   let chartDirty = false;
   let frameRequested = false;
   let source = null;
@@ -34,6 +35,8 @@
     showDefault: document.getElementById("show-default"),
     showNone: document.getElementById("show-none"),
     summary: document.getElementById("summary"),
+    table: document.getElementById("sensors"),
+    head: document.querySelector("#sensors thead"),
     rows: document.querySelector("#sensors tbody"),
     tableScroll: document.querySelector(".table-scroll"),
   };
@@ -84,6 +87,7 @@
     const label = document.createElement("span");
     label.className = "sensor-id";
     label.textContent = id;
+    label.title = id; // rows have one height (app.css): an id too long for its cell ends in an ellipsis
     name.append(swatch, label);
 
     const cells = { box, last: valueCell("last"), min: valueCell(), max: valueCell(), mean: valueCell(),
@@ -91,7 +95,6 @@
     row.append(pick, name, ...[cells.last, cells.min, cells.max, cells.mean, cells.count].map(value => value.parentNode));
     sensor.row = row;
     sensor.cells = cells;
-    applyFilter(row);
   }
 
   // A cell whose changing text sits in a box of fixed size (.value, see app.css): writing it lays out that box only,
@@ -105,23 +108,21 @@
     return value;
   }
 
-  // Where id goes in ids (binary search), so a new sensor costs O(log n) to place, not a sort of every id.
-  function rankOf(id) {
+  // Where id goes in a sorted list of ids (binary search), so a new sensor costs O(log n) to place, not a sort.
+  function rankIn(list, id) {
     let low = 0;
-    let high = ids.length;
+    let high = list.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (ids[middle] < id) low = middle + 1;
+      if (list[middle] < id) low = middle + 1;
       else high = middle;
     }
     return low;
   }
 
-  function insertSorted(sensor, id) {
-    const rank = rankOf(id);
-    const next = rank < ids.length ? sensors.get(ids[rank]).row : null;
-    ids.splice(rank, 0, id);
-    el.rows.insertBefore(sensor.row, next);
+  function insertSorted(list, id) {
+    const rank = rankIn(list, id);
+    list.splice(rank, 0, id);
     return rank;
   }
 
@@ -159,9 +160,9 @@
     box.title = disabled ? `At most ${maxSensorsShown} sensors on the chart: hide one first` : "";
   }
 
-  function applyFilter(row) {
+  function passesFilter(id) {
     const text = el.filter.value.trim().toLowerCase();
-    row.hidden = text !== "" && !row.dataset.sensor.toLowerCase().includes(text);
+    return text === "" || id.toLowerCase().includes(text);
   }
 
   // Every change of a sensor's selection goes through here, so shownCount stays exact.
@@ -169,7 +170,7 @@
     if (sensor.shown === shown) return;
     sensor.shown = shown;
     shownCount += shown ? 1 : -1;
-    selectionChanges.add(sensor);
+    if (sensor.inReach) selectionChanges.add(sensor);
     chartDirty = true;
   }
 
@@ -179,12 +180,13 @@
   }
 
   function addSensor(id, window) {
-    const sensor = { window, shown: false, color: colorOf(id) };
+    const sensor = { window, shown: false, color: colorOf(id), inReach: false };
     sensors.set(id, sensor);
-    createRow(id, sensor);
-    const rank = insertSorted(sensor, id);
-    reachKnown = false; // the new row moves those below it
-    selectionChanges.add(sensor);
+    const rank = insertSorted(ids, id);
+    if (passesFilter(id)) {
+      insertSorted(listed, id);
+      reachKnown = false; // the new row moves those below it
+    }
     // Until the viewer picks, keep showing the first sensors by id, as "Default" would.
     if (!selectionTouched && rank < maxSensorsShown) {
       setShown(sensor, true);
@@ -204,7 +206,7 @@
     } else {
       sensor.window = window;
     }
-    staleValues.add(sensor);
+    if (sensor.inReach) staleValues.add(sensor);
     if (sensor.shown) chartDirty = true;
     // A frame only for something it would write: most updates are of sensors neither drawn nor in reach.
     if (sensor.shown || sensor.inReach || !reachKnown) requestFrame();
@@ -236,20 +238,18 @@
     requestAnimationFrame(renderFrame);
   }
 
-  // The one place the page writes what changed: the limit first (it decides the rows' checkboxes), then every row whose
-  // selection changed (few, on the viewer's clicks), the values of rows in reach whose window changed since they were
-  // written, the summary, and the chart if a shown sensor changed.
+  // The one place the page writes what changed: which rows are in the table (after a scroll, filter, resize or new
+  // sensor), the limit (it decides the rows' checkboxes), then every row whose selection changed (few, on the viewer's
+  // clicks), the values of rows whose window changed since they were written, the summary, and the chart if a shown
+  // sensor changed.
   function renderFrame() {
     frameRequested = false;
-    measureReach();
+    placeRows();
     refreshLimit();
     for (const sensor of selectionChanges) refreshSelection(sensor);
     selectionChanges.clear();
-    for (const sensor of staleValues) {
-      if (!sensor.inReach) continue;
-      refreshValues(sensor);
-      staleValues.delete(sensor);
-    }
+    for (const sensor of staleValues) refreshValues(sensor);
+    staleValues.clear();
     updateSummary();
     if (chartDirty) {
       chartDirty = false;
@@ -257,32 +257,73 @@
     }
   }
 
-  // Rows in reach: those the viewer sees in the table's scrollport or can scroll to at once (within one scrollport's
-  // height above or below). Only their values are written as windows arrive: writing a row far out of view costs as
-  // much as one in view (the browser lays out and paints the table for it), and at 1,000 sensors nearly all are out
-  // of view. The others keep their values stale until they come into reach. Which rows are in reach changes only when
-  // the table scrolls, is filtered or resized, or gains a row; those mark it unknown and the next frame measures it.
+  // The table is virtual: the DOM holds the rows in reach, those the viewer sees in the table's scrollport or can
+  // scroll to at once (within one scrollport's height above or below), between two spacer rows that stand for the
+  // others. Every row has one height, so a row's place is its rank in listed times that height. A document holding a
+  // row for each of 1,000 sensors made the browser's rendering frames take 40-70 ms (docs/chart.md), and an event
+  // arriving during one waits for it. Which rows are in reach changes only when the table scrolls, is filtered or
+  // resized, or gains a row; those mark it unknown and the next frame places the rows again.
   let reachKnown = false;
+  let rowHeight = 0; // measured from a row in the table, once there is one
+  let reach = []; // the sensors whose rows are in the table, in order
+  const spacerAbove = spacerRow();
+  const spacerBelow = spacerRow();
+  el.rows.append(spacerAbove, spacerBelow);
+
+  function spacerRow() {
+    const row = document.createElement("tr");
+    row.className = "spacer";
+    row.setAttribute("aria-hidden", "true");
+    const cell = document.createElement("td");
+    cell.colSpan = 7;
+    row.append(cell);
+    return row;
+  }
 
   function reachChanged() {
     reachKnown = false;
     requestFrame();
   }
 
-  // Reads layout before this frame writes anything, so it costs at most one early layout (after rows were added or
-  // filtered), never one per row.
-  function measureReach() {
+  // Reads layout (scroll position, sizes) before this frame writes anything, then writes only the rows that enter or
+  // leave reach: a row that stays is not moved, so a checkbox the viewer has focused keeps its focus while scrolling.
+  function placeRows() {
     if (reachKnown) return;
     reachKnown = true;
-    const { scrollTop, clientHeight } = el.tableScroll;
-    const top = scrollTop - clientHeight;
-    const bottom = scrollTop + 2 * clientHeight;
-    for (const sensor of sensors.values()) {
-      const row = sensor.row;
-      // offsetTop is from the table's top, the top of the scrollport's content (.table-scroll is positioned).
-      // A row the filter hides is out of reach: it is written when the filter shows it again.
-      sensor.inReach = !row.hidden && row.offsetTop + row.offsetHeight >= top && row.offsetTop <= bottom;
-    }
+    const scroll = el.tableScroll;
+    // The scrollport as tall as it grows (its max-height): until the rows are placed it is only as tall as they are.
+    const clientHeight = Math.max(scroll.clientHeight, parseFloat(getComputedStyle(scroll).maxHeight) || 0);
+    const scrollTop = scroll.scrollTop;
+    if (reach.length) rowHeight = reach[0].row.offsetHeight;
+    const height = rowHeight || 28; // until a row is measured; the next frame corrects it
+    const top = scrollTop - el.head.offsetHeight;
+    const first = Math.max(0, Math.floor((top - clientHeight) / height));
+    const end = Math.min(listed.length, Math.ceil((top + 2 * clientHeight) / height));
+    const next = [];
+    for (let rank = first; rank < end; rank++) next.push(sensors.get(listed[rank]));
+
+    for (const sensor of reach) sensor.inReach = false;
+    for (const sensor of next) sensor.inReach = true;
+    for (const sensor of reach) if (!sensor.inReach) sensor.row.remove();
+    let cursor = spacerAbove.nextSibling;
+    next.forEach((sensor, i) => {
+      if (!sensor.row) createRow(sensor.window.sensorId, sensor);
+      const index = String(first + i + 2); // for assistive technology: 1 is the header row
+      if (sensor.row.getAttribute("aria-rowindex") !== index) sensor.row.setAttribute("aria-rowindex", index);
+      if (sensor.row === cursor) {
+        cursor = cursor.nextSibling;
+        return;
+      }
+      el.rows.insertBefore(sensor.row, cursor);
+      // Entering reach: its selection and values were not written while it was out.
+      selectionChanges.add(sensor);
+      staleValues.add(sensor);
+    });
+    reach = next;
+    el.table.setAttribute("aria-rowcount", String(listed.length + 1));
+    spacerAbove.style.height = `${first * height}px`;
+    spacerBelow.style.height = `${(listed.length - end) * height}px`;
+    if (!rowHeight && reach.length) reachChanged(); // measure the real height in the next frame
   }
 
   // Crossing the limit changes every hidden sensor's checkbox; that happens on a selection change, not per update.
@@ -290,7 +331,7 @@
     const limit = shownCount >= maxSensorsShown;
     if (limit === atLimit) return;
     atLimit = limit;
-    sensors.forEach(refreshBox);
+    reach.forEach(refreshBox); // the others are written when they come into reach
   }
 
   function updateSummary() {
@@ -369,7 +410,7 @@
   }
 
   el.filter.addEventListener("input", () => {
-    for (const row of el.rows.children) applyFilter(row);
+    listed = ids.filter(passesFilter);
     reachChanged();
   });
   el.tableScroll.addEventListener("scroll", reachChanged, { passive: true });
