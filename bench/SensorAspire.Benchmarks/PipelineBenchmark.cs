@@ -22,9 +22,10 @@ namespace SensorAspire.Benchmarks;
 /// <item>throughput: every service its own process, readings/s and CPU per reading (<see cref="DeployedPipelineBenchmark"/>),
 /// then the aggregator alone draining a backlog (also <c>backlog</c> on its own);</item>
 /// <item>latency: 1,000 readings/s, reading timestamp → window update delivered, p50/p99 (target p99 ≤ 50 ms);</item>
-/// <item>memory: the aggregator as its own process holding 100,000 sensors of 12 readings, RSS (target ≤ 150 MB).</item>
+/// <item>memory: the aggregator as its own process holding 100,000 sensors of 12 readings, RSS (target ≤ 150 MB);</item>
+/// <item>floor (not in all): Confluent.Kafka and the broker alone, CPU per reading produced and consumed (<see cref="ClientFloorBenchmark"/>).</item>
 /// </list>
-/// Usage: <c>pipeline [throughput|backlog|latency|memory|all] [rate] [seconds]</c>.
+/// Usage: <c>pipeline [throughput|backlog|latency|memory|floor|all] [rate] [seconds]</c>.
 /// </summary>
 internal static class PipelineBenchmark
 {
@@ -43,6 +44,14 @@ internal static class PipelineBenchmark
         {
             // pipeline backlog [readings]: the backlog's size (5,000,000 by default).
             ok &= await DeployedPipelineBenchmark.BacklogAsync(phase == "backlog" && args.Length > 1 ? (long)rate : 5_000_000);
+        }
+
+        if (phase is "floor")
+        {
+            // pipeline floor [rate] [seconds]: readings produced at up to rate/s for seconds, then consumed (by default
+            // 150,000/s, about what the whole pipeline sustains, for 20 s).
+            var floorRate = args.Length > 1 ? rate : 150_000;
+            ok &= await ClientFloorBenchmark.RunAsync((long)(floorRate * seconds), floorRate);
         }
 
         if (phase is "all" or "latency" or "memory")

@@ -221,7 +221,7 @@ internal static class DeployedPipelineBenchmark
         ["Aggregator__DeadLetterTopic"] = names.DeadLetter,
     };
 
-    private static async Task WaitForBrokerAsync(string bootstrap)
+    internal static async Task WaitForBrokerAsync(string bootstrap)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).SetLogHandler((_, _) => { }).Build();
         var deadline = Stopwatch.StartNew();
