@@ -186,6 +186,10 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
         await Expect(lastRow.Locator("td.last")).ToHaveTextAsync("23.50");
         await Expect(page.GetByLabel("Show s-59")).ToBeCheckedAsync();
         await Expect(page.GetByLabel("Show s-58")).ToBeDisabledAsync(); // two on the chart, the limit
+
+        // Filtered while scrolled to the bottom: the ten matching rows, though the table is now shorter than the scroll.
+        await page.GetByLabel("Filter sensors by id").FillAsync("s-0");
+        await Expect(rows.Locator(".sensor-id")).ToHaveTextAsync(ids[..10]);
     }
 
     [Fact]

@@ -296,7 +296,11 @@
     const scrollTop = scroll.scrollTop;
     if (reach.length) rowHeight = reach[0].row.offsetHeight;
     const height = rowHeight || 28; // until a row is measured; the next frame corrects it
-    const top = scrollTop - el.head.offsetHeight;
+    const headHeight = el.head.offsetHeight;
+    // Where the rows' content starts in view. Clamped: when the filter shrinks the table, the browser clamps its scroll
+    // position (and fires a scroll event) only after this frame has written the shorter table, which without the clamp
+    // would show no rows for a frame.
+    const top = Math.max(0, Math.min(scrollTop - headHeight, listed.length * height - clientHeight));
     const first = Math.max(0, Math.floor((top - clientHeight) / height));
     const end = Math.min(listed.length, Math.ceil((top + 2 * clientHeight) / height));
     const next = [];
