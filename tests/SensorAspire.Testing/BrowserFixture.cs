@@ -42,15 +42,5 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>Where screenshots go: <c>artifacts/screenshots/</c> under the repository root.</summary>
-    public static string ScreenshotPath(string fileName)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SensorAspire.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        var root = directory?.FullName ?? AppContext.BaseDirectory;
-        return Path.Combine(root, "artifacts", "screenshots", fileName);
-    }
+    public static string ScreenshotPath(string fileName) => Path.Combine(Repository.Root, "artifacts", "screenshots", fileName);
 }

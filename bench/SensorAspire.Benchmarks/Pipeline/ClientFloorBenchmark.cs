@@ -52,13 +52,11 @@ internal static class ClientFloorBenchmark
 
     private static (double Cpu, double BrokerCpu, double Seconds) Measure(ServiceProcess broker, Action run)
     {
-        using var self = Process.GetCurrentProcess();
-        var cpu = self.TotalProcessorTime;
+        var cpu = ProcessCpu.Read(Environment.ProcessId);
         var brokerCpu = broker.CpuTime;
         var clock = Stopwatch.StartNew();
         run();
-        self.Refresh();
-        return ((self.TotalProcessorTime - cpu).TotalSeconds, (broker.CpuTime - brokerCpu).TotalSeconds, clock.Elapsed.TotalSeconds);
+        return ((ProcessCpu.Read(Environment.ProcessId) - cpu).TotalSeconds, (broker.CpuTime - brokerCpu).TotalSeconds, clock.Elapsed.TotalSeconds);
     }
 
     private static void Produce(string bootstrap, string topic, long readings, double rate, bool withHeader)

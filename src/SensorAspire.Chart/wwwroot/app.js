@@ -138,15 +138,13 @@
   }
 
   function refreshValues(sensor) {
-    const { window, cells, row } = sensor;
+    const { window, cells } = sensor;
     const stats = window.stats;
-    const points = String(window.points.length);
     setText(cells.last, fmt(stats.last));
     setText(cells.min, fmt(stats.min));
     setText(cells.max, fmt(stats.max));
     setText(cells.mean, fmt(stats.mean));
-    setText(cells.count, points);
-    if (row.dataset.points !== points) row.dataset.points = points;
+    setText(cells.count, String(window.points.length));
   }
 
   // At the limit, the checkboxes of hidden sensors are disabled.
