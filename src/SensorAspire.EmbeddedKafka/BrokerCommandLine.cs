@@ -66,6 +66,14 @@ internal static class BrokerCommandLine
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return 1;
         }
+        catch (UnauthorizedAccessException ex)
+        {
+            // In a container the broker runs as a non-root user (the image's APP_UID): a bind mount or volume owned by root
+            // must be given to that user first (docs/running.md, "Containers").
+            await Console.Error.WriteLineAsync(
+                $"error: the data directory {options.DataDirectory} is not writable by user {Environment.UserName}: {ex.Message}");
+            return 1;
+        }
 
         await using (broker)
         {
