@@ -107,7 +107,8 @@ dashboard() {
   if ! podman image exists "$image"; then
     log "building $image"
     ctr=$(buildah from --pull-never "$base")
-    buildah copy --quiet "$ctr" "$tools" /app >/dev/null
+    # Readable and runnable by the app user: the package's files are owner-only (744) in the NuGet cache.
+    buildah copy --quiet --chmod 755 "$ctr" "$tools" /app >/dev/null
     buildah config --user 1654 --workingdir /app --entrypoint '["/app/Aspire.Dashboard"]' --cmd '' \
       --env ASPNETCORE_URLS=http://+:18888 --env ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://+:18889 \
       --env ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://+:18890 --port 18888 --port 18889 --port 18890 "$ctr"
