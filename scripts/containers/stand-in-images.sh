@@ -35,7 +35,9 @@ runtime_version() {
 # Removes the other tags of an image so that a machine keeps one copy of each stand-in.
 prune_others() {
   local name=$1 keep=$2
-  podman images --format '{{.Repository}}:{{.Tag}}' --filter "reference=$name" | grep -vxF "$keep" | while read -r old; do
+  local old
+  for old in $(podman images --format '{{.Repository}}:{{.Tag}}' --filter "reference=$name"); do
+    [ "$old" != "$keep" ] || continue
     log "removing outdated $old"
     podman rmi --force "$old" >/dev/null || true
   done
