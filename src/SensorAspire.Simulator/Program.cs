@@ -1,3 +1,5 @@
+// In a container this program is PID 1, which ignores a signal it has no handler for: SIGTERM is handled from here.
+using var sigterm = SigtermFromStart.Handle();
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -7,4 +9,4 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 
-app.Run();
+await sigterm.RunAsync(app);
