@@ -61,7 +61,7 @@ internal static class ChartForwardBenchmark
         }
 
         // Warm-up: the route, the forwarder's connection and JIT, at the measured rate.
-        var warmUp = await PostAtRateAsync(http, export, rate, TimeSpan.FromSeconds(Math.Min(5, seconds)));
+        var warmUp = await PostAtRateAsync(http, export, rate, TimeSpan.FromSeconds(5));
         if (!await receiver.WaitForAsync(warmUp.Accepted, TimeSpan.FromSeconds(30)))
         {
             Console.WriteLine($"  NOT MEASURED: the receiver got {receiver.Exports} of {warmUp.Accepted} warm-up exports ({warmUp.Summary()})");

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using OpenTelemetry.Trace;
 using SensorAspire.Chart.Forwarding;
 using SensorAspire.Testing;
 using static SensorAspire.Chart.Tests.Streaming.ChartApiTests;
@@ -203,6 +205,31 @@ public sealed class BrowserTelemetryForwarderTests(BrokerFixture broker)
     }
 
     [Fact]
+    public async Task NeitherThePagesExportsNorTheirForwardingStartTracesOfTheirOwn()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        var topic = await CreateTopicAsync(broker, "untraced");
+        var spans = new SpanList();
+        await using var app = StartChart(topic, receiver.Endpoint, services => services.ConfigureOpenTelemetryTracerProvider(
+            tracing => tracing.AddInMemoryExporter(spans)));
+        using var client = app.CreateHttpClient();
+        using var exports = new MetricCollector<long>(
+            app.Services.GetRequiredService<IMeterFactory>(), ChartTelemetry.Name, "sensoraspire.chart.browser_telemetry.exports");
+
+        using var response = await PostAsync(client, Export("untraced"));
+        await exports.WaitForMeasurementsAsync(1, ChartAppExtensions.Timeout);
+        // A request the chart does trace, on the same connection after the export: once its span is exported, the
+        // export's request has ended too (Kestrel finishes one request before it reads the next).
+        using var windows = await client.GetAsync("api/windows", TestContext.Current.CancellationToken);
+        await Wait.UntilAsync(() => Snapshot(spans).Any(s => s.Kind == ActivityKind.Server && Path(s) == "/api/windows"), "the span of GET /api/windows");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ChartMetrics.BrowserExportForwarded, Assert.Single(exports.GetMeasurementSnapshot()).Tags["outcome"]);
+        Assert.DoesNotContain(Snapshot(spans), s => s.Kind == ActivityKind.Server && Path(s) == "/otlp/v1/traces");
+        Assert.DoesNotContain(Snapshot(spans), s => s.Kind == ActivityKind.Client);
+    }
+
+    [Fact]
     public async Task WithBrowserTelemetryOffTheRouteDoesNotExist()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
@@ -223,6 +250,10 @@ public sealed class BrowserTelemetryForwarderTests(BrokerFixture broker)
         => StartChart(await CreateTopicAsync(broker, name), otlpEndpoint, settings);
 
     private ChartApp StartChart(string topic, string otlpEndpoint, params (string Key, string Value)[] settings)
+        => StartChart(topic, otlpEndpoint, null, settings);
+
+    private ChartApp StartChart(
+        string topic, string otlpEndpoint, Action<IServiceCollection>? configureServices, params (string Key, string Value)[] settings)
     {
         Dictionary<string, string?> all = new()
         {
@@ -236,7 +267,7 @@ public sealed class BrowserTelemetryForwarderTests(BrokerFixture broker)
             all[key] = value;
         }
 
-        return new ChartApp(broker.BootstrapServers, topic, all).Start();
+        return new ChartApp(broker.BootstrapServers, topic, all, configureServices).Start();
     }
 
     // /health answers 503 Unhealthy until the window consumer reads its topic.
@@ -287,5 +318,31 @@ public sealed class BrowserTelemetryForwarderTests(BrokerFixture broker)
 
     private static int VarintLength(int value) => value < 0x80 ? 1 : value < 0x4000 ? 2 : 3;
 
+    private static Activity[] Snapshot(SpanList spans) => spans.Snapshot();
+
+    private static string? Path(Activity span) => span.GetTagItem("url.path") as string;
+
     private static bool Contains(byte[] body, string marker) => body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(marker)) >= 0;
+
+    /// <summary>What the in-memory exporter writes into, on the thread that ends a span, readable meanwhile.</summary>
+    private sealed class SpanList : System.Collections.ObjectModel.Collection<Activity>
+    {
+        private readonly Lock _lock = new();
+
+        public Activity[] Snapshot()
+        {
+            lock (_lock)
+            {
+                return [.. Items];
+            }
+        }
+
+        protected override void InsertItem(int index, Activity item)
+        {
+            lock (_lock)
+            {
+                base.InsertItem(index, item);
+            }
+        }
+    }
 }
