@@ -29,15 +29,20 @@ builder.AddProject<Projects.SensorAspire_Aggregator>("aggregator")
     .WithHttpEndpoint().WithContainerHttpPort()
     .WithHttpHealthCheck("/health");
 
-// The chart exports over OTLP/HTTP (protobuf) rather than gRPC so that its page can send the browser's draw spans to the
-// same dashboard endpoint: browsers cannot speak gRPC. The dashboard's OTLP/HTTP endpoint is the launch profile's
-// ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL, and the AppHost allows every resource's origin in its CORS policy
-// (Aspire docs, "Enable browser telemetry").
-builder.AddProject<Projects.SensorAspire_Chart>("chart")
+// The chart exports over OTLP/HTTP (protobuf), the launch profile's ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL, because
+// it also forwards its page's draw spans there: the page posts them to the chart's own origin, and only the chart holds
+// the dashboard's OTLP key (docs/chart.md, "Browser telemetry"). The page needs no CORS from the dashboard.
+var chart = builder.AddProject<Projects.SensorAspire_Chart>("chart")
     .WithReference(kafka).WaitFor(kafka)
     .WithOtlpExporter(OtlpProtocol.HttpProtobuf)
     .WithExternalHttpEndpoints().WithContainerHttpPort()
     .WithHttpHealthCheck("/health")
     .PrintUrlWhenReady("The chart");
+
+// Browser telemetry is for the developer's own run; a published chart has it off unless its deployment sets it.
+if (builder.ExecutionContext.IsRunMode)
+{
+    chart.WithEnvironment("Chart__BrowserTelemetry", "true");
+}
 
 builder.Build().Run();

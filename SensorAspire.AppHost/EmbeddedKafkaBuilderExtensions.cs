@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Aspire.Hosting;
 
 /// <summary>Adds the embedded broker the way Aspire.Hosting.Kafka adds the Kafka container.</summary>
-public static class EmbeddedKafkaBuilderExtensions
+public static partial class EmbeddedKafkaBuilderExtensions
 {
     /// <summary>
     /// Adds our broker as the Kafka resource <paramref name="name"/>. <paramref name="port"/> is the host port clients use
@@ -24,14 +24,8 @@ public static class EmbeddedKafkaBuilderExtensions
         var runMode = builder.ExecutionContext.IsRunMode;
         var resource = new EmbeddedKafkaResource(name) { ClusterId = runMode ? NewClusterId() : null };
         var healthCheckKey = $"{name}_check";
-        KafkaClusterHealthCheck? healthCheck = null;
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey,
-            // One instance, so that a foreign broker on the port is reported once, not at every check.
-            services => healthCheck ??= new KafkaClusterHealthCheck(resource,
-                services.GetRequiredService<ResourceLoggerService>().GetLogger(resource),
-                services.GetRequiredService<ILoggerFactory>().CreateLogger("SensorAspire.AppHost")),
-            failureStatus: null, tags: null));
+            healthCheckKey, _ => new KafkaClusterHealthCheck(resource), failureStatus: null, tags: null));
 
         // WithProjectDefaults gives the broker what AddProject gives a project (OTLP settings, the dashboard's Rebuild
         // command); it is marked for evaluation (ASPIREPROJECTS001), and it is the documented way for a resource type of
@@ -54,10 +48,38 @@ public static class EmbeddedKafkaBuilderExtensions
                 }
             })
             .WithHealthCheck(healthCheckKey)
+            .OnBeforeResourceStarted(SayWhenThePortIsTakenAsync)
             .WithManifestPublishingCallback(context => WriteManifestAsync(context, resource));
 #pragma warning restore ASPIREPROJECTS001
         return runMode ? kafka : kafka.WithArgs("--data-dir", EmbeddedKafkaResource.ContainerDataDirectory);
     }
+
+    /// <summary>
+    /// Before each start of the broker (the first, and every Start or Restart from the dashboard), tells the user once, in
+    /// the AppHost's console and in the resource's log, when something else already listens on the port: the broker
+    /// would fail to bind, and the health check would keep the services waiting with no word of why. A broker of this
+    /// run's own cluster still shutting down is not "something else".
+    /// </summary>
+    private static async Task SayWhenThePortIsTakenAsync(EmbeddedKafkaResource resource, BeforeResourceStartedEvent e, CancellationToken cancellationToken)
+    {
+        if (resource.ClusterId is null)
+        {
+            return;
+        }
+
+        // The port the broker is about to listen on: configured, so known before DCP reports the endpoint allocated.
+        var port = resource.PrimaryEndpoint.EndpointAnnotation.TargetPort!.Value;
+        var answer = await KafkaPortProbe.ProbeAsync(port, cancellationToken);
+        if (answer.Listening && answer.ClusterId != resource.ClusterId)
+        {
+            var message = KafkaPortProbe.PortTakenMessage(port, answer, resource.ClusterId);
+            LogPortTaken(e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(resource), message);
+            LogPortTaken(e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SensorAspire.AppHost"), message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "kafka: {Message}")]
+    private static partial void LogPortTaken(ILogger logger, string message);
 
     /// <summary>
     /// Keeps the broker's topics, logs and committed offsets in <paramref name="path"/> (relative to the AppHost project)

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging;
 
 namespace Aspire.Hosting;
 
@@ -11,58 +10,78 @@ namespace Aspire.Hosting;
 /// Healthy once the broker on the resource's port answers a Kafka Metadata request as the cluster this run started, so
 /// <c>WaitFor(kafka)</c> releases the services when <em>our</em> broker serves Kafka: not merely when the port accepts
 /// connections, and never when another Kafka (a developer's own cluster on 9092) holds the port while ours failed to
-/// bind. Metadata v2 is the first version with the cluster id (KIP-78); every broker since Kafka 0.10.1 answers it.
+/// bind.
 /// </summary>
-internal sealed partial class KafkaClusterHealthCheck(EmbeddedKafkaResource broker, ILogger resourceLog, ILogger appHostLog) : IHealthCheck
+internal sealed class KafkaClusterHealthCheck(EmbeddedKafkaResource broker) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var port = broker.PrimaryEndpoint.Port;
+        var answer = await KafkaPortProbe.ProbeAsync(port, cancellationToken);
+        return answer switch
+        {
+            { Listening: false } or { IsKafka: false } => HealthCheckResult.Unhealthy("the broker does not answer Kafka requests yet"),
+            _ when broker.ClusterId is null || answer.ClusterId == broker.ClusterId => HealthCheckResult.Healthy(),
+            _ => HealthCheckResult.Unhealthy(KafkaPortProbe.PortTakenMessage(port, answer, broker.ClusterId)),
+        };
+    }
+}
+
+/// <summary>
+/// Asks whatever listens on a loopback port whether it is a Kafka broker, and of which cluster: a Metadata request
+/// (v2, the first version with the cluster id, KIP-78; every broker since Kafka 0.10.1 answers it) for no topic.
+/// </summary>
+internal static class KafkaPortProbe
 {
     private const short MetadataKey = 3;
     private const short MetadataVersion = 2;
     private const int CorrelationId = 0x5A5A;
 
-    // A listener that accepts but never answers must make the check fail, not hang it.
+    // A listener that accepts but never answers must make the probe fail, not hang it.
     private static readonly TimeSpan s_answerTimeout = TimeSpan.FromSeconds(2);
 
-    private int _foreignClusterReported;
+    /// <summary>What answered on the port: nothing, something that is not Kafka, or a broker of cluster <c>ClusterId</c>.</summary>
+    public readonly record struct Answer(bool Listening, bool IsKafka, string? ClusterId);
 
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public static async Task<Answer> ProbeAsync(int port, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(s_answerTimeout);
-        var port = broker.PrimaryEndpoint.Port;
-        string? clusterId;
+        using var client = new TcpClient();
         try
         {
-            using var client = new TcpClient();
             await client.ConnectAsync("127.0.0.1", port, timeout.Token);
+        }
+        catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return new(Listening: false, IsKafka: false, null);
+        }
+
+        try
+        {
             var stream = client.GetStream();
             await stream.WriteAsync(Request(), timeout.Token);
-
             var size = new byte[4];
             await stream.ReadExactlyAsync(size, timeout.Token);
             var response = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
             await stream.ReadExactlyAsync(response, timeout.Token);
-            clusterId = ClusterIdOf(response);
+            return BinaryPrimitives.ReadInt32BigEndian(response) == CorrelationId
+                ? new(Listening: true, IsKafka: true, ClusterIdOf(response))
+                : new(Listening: true, IsKafka: false, null);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or EndOfStreamException or ArgumentOutOfRangeException
+        catch (Exception ex) when (ex is SocketException or IOException or EndOfStreamException or ArgumentOutOfRangeException or OverflowException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return HealthCheckResult.Unhealthy("the broker does not answer Kafka requests yet", ex);
+            return new(Listening: true, IsKafka: false, null);
         }
+    }
 
-        if (broker.ClusterId is null || clusterId == broker.ClusterId)
-        {
-            return HealthCheckResult.Healthy();
-        }
-
-        var message = $"port {port} is in use by another process (another Kafka, cluster id {clusterId ?? "none"}), not this run's broker " +
-            $"(cluster id {broker.ClusterId}); set {SensorAspire.AppHost.SensorKafka.PortKey} to a free port, or stop it";
-        if (Interlocked.Exchange(ref _foreignClusterReported, 1) == 0)
-        {
-            LogForeignBroker(resourceLog, message);
-            LogForeignBroker(appHostLog, message);
-        }
-
-        return HealthCheckResult.Unhealthy(message);
+    /// <summary>What a user reads when the port is not ours: what holds it, and the two ways out.</summary>
+    public static string PortTakenMessage(int port, Answer answer, string? clusterId)
+    {
+        var holder = answer.IsKafka ? $"another Kafka, cluster id {answer.ClusterId ?? "none"}" : "another Kafka?";
+        return $"port {port} is in use by another process ({holder}), not this run's broker (cluster id {clusterId}); " +
+            $"set {SensorAspire.AppHost.SensorKafka.PortKey} to a free port, or stop it";
     }
 
     /// <summary>Size, then request header v1 (key, version, correlation id, null client id) and a body asking for no topic.</summary>
@@ -78,17 +97,9 @@ internal sealed partial class KafkaClusterHealthCheck(EmbeddedKafkaResource brok
         return request;
     }
 
-    /// <summary>
-    /// The cluster id of a Metadata v2 response: after the correlation id, the brokers (node id, host, port, rack), then
-    /// the nullable cluster id. Null when the answer is not ours to read (another correlation id).
-    /// </summary>
+    /// <summary>The cluster id of a Metadata v2 response: after the correlation id, the brokers (node id, host, port, rack), then the nullable cluster id.</summary>
     private static string? ClusterIdOf(ReadOnlySpan<byte> response)
     {
-        if (BinaryPrimitives.ReadInt32BigEndian(response) != CorrelationId)
-        {
-            return null;
-        }
-
         var at = 4;
         var brokers = BinaryPrimitives.ReadInt32BigEndian(response[at..]);
         at += 4;
@@ -106,7 +117,4 @@ internal sealed partial class KafkaClusterHealthCheck(EmbeddedKafkaResource brok
 
     private static void SkipString(ReadOnlySpan<byte> response, ref int at) =>
         at += 2 + Math.Max((int)BinaryPrimitives.ReadInt16BigEndian(response[at..]), 0);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "kafka: {Message}")]
-    private static partial void LogForeignBroker(ILogger logger, string message);
 }

@@ -12,6 +12,7 @@ public sealed class ChartMetrics
     private readonly Counter<long> _windowUpdates;
     private readonly UpDownCounter<long> _clients;
     private readonly Counter<long> _clientsDropped;
+    private readonly Counter<long> _browserExports;
 
     public ChartMetrics(IMeterFactory meterFactory)
     {
@@ -25,7 +26,22 @@ public sealed class ChartMetrics
         _clients = meter.CreateUpDownCounter<long>("sensoraspire.chart.clients", "{client}", "Connected SSE clients.");
         _clientsDropped = meter.CreateCounter<long>(
             "sensoraspire.chart.clients.dropped", "{client}", "SSE clients disconnected because their buffer overflowed.");
+        _browserExports = meter.CreateCounter<long>(
+            "sensoraspire.chart.browser_telemetry.exports", "{export}",
+            "Trace exports the page posted to the chart, by outcome: forwarded, failed (at the collector), dropped (queue full), refused.");
     }
+
+    /// <summary>An export the collector accepted.</summary>
+    public const string BrowserExportForwarded = "forwarded";
+
+    /// <summary>An export the collector refused or did not answer in time.</summary>
+    public const string BrowserExportFailed = "failed";
+
+    /// <summary>An export refused because the forwarder's queue was full (503).</summary>
+    public const string BrowserExportDropped = "dropped";
+
+    /// <summary>An export refused by the route's checks (400, 413, 415, 429).</summary>
+    public const string BrowserExportRefused = "refused";
 
     public void RecordPush(DateTimeOffset readingTimestamp, DateTimeOffset now)
         => _pushLatency.Record(Math.Max(0, (now - readingTimestamp).TotalSeconds));
@@ -37,4 +53,6 @@ public sealed class ChartMetrics
     public void ClientDisconnected() => _clients.Add(-1);
 
     public void ClientDropped() => _clientsDropped.Add(1);
+
+    public void BrowserExport(string outcome) => _browserExports.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 }

@@ -28,4 +28,20 @@ public sealed class ChartOptions
 
     /// <summary>How often the consumer looks for partitions added to <see cref="WindowsTopic"/> once it reads it.</summary>
     public TimeSpan PartitionRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Whether the page records its draw spans and posts them to the chart's <c>POST /otlp/v1/traces</c>, which forwards
+    /// them to the chart's own OTLP/HTTP endpoint (<c>OTEL_EXPORTER_OTLP_*</c>) with the headers only the chart holds.
+    /// Off by default: the route does not exist and the page loads no telemetry code. The AppHost turns it on in run mode.
+    /// </summary>
+    public bool BrowserTelemetry { get; set; }
+
+    /// <summary>
+    /// Largest export the forwarder accepts, in bytes (larger: 413). The page's batches of up to 512 draw spans are
+    /// well under 100 KiB.
+    /// </summary>
+    public int BrowserTelemetryMaxExportBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Exports one client (remote IP address) may post per minute (more: 429); the page posts at most a few per second.</summary>
+    public int BrowserTelemetryExportsPerMinute { get; set; } = 300;
 }

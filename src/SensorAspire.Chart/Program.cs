@@ -13,5 +13,6 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseRateLimiter();
 app.MapChartEndpoints();
 await sigterm.RunAsync(app);

@@ -1,10 +1,18 @@
 using Microsoft.Extensions.Options;
+using SensorAspire.Chart.Forwarding;
 
 namespace SensorAspire.Chart;
 
 /// <summary>Collects every problem in <see cref="ChartOptions"/> and names the key to fix.</summary>
-internal sealed class ValidateChartOptions : IValidateOptions<ChartOptions>
+/// <param name="configuration">Where the OTLP exporter settings are read when browser telemetry is on.</param>
+internal sealed class ValidateChartOptions(IConfiguration configuration) : IValidateOptions<ChartOptions>
 {
+    /// <summary>A validator for the options alone, with no OTLP exporter settings.</summary>
+    public ValidateChartOptions()
+        : this(new ConfigurationBuilder().Build())
+    {
+    }
+
     public ValidateOptionsResult Validate(string? name, ChartOptions options)
     {
         const string Section = ChartOptions.SectionName;
@@ -34,6 +42,38 @@ internal sealed class ValidateChartOptions : IValidateOptions<ChartOptions>
             errors.Add($"{Section}:{nameof(ChartOptions.PartitionRefreshInterval)} must be positive, e.g. \"00:00:10\" (was {options.PartitionRefreshInterval}).");
         }
 
+        if (options.BrowserTelemetryMaxExportBytes < 1)
+        {
+            errors.Add($"{Section}:{nameof(ChartOptions.BrowserTelemetryMaxExportBytes)} must be at least 1 (was {options.BrowserTelemetryMaxExportBytes}).");
+        }
+
+        if (options.BrowserTelemetryExportsPerMinute < 1)
+        {
+            errors.Add($"{Section}:{nameof(ChartOptions.BrowserTelemetryExportsPerMinute)} must be at least 1 (was {options.BrowserTelemetryExportsPerMinute}).");
+        }
+
+        if (options.BrowserTelemetry)
+        {
+            ValidateForwardTarget(errors);
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    // With browser telemetry on, the page's spans must have somewhere to go: the chart's own OTLP/HTTP endpoint.
+    private void ValidateForwardTarget(List<string> errors)
+    {
+        const string Key = $"{ChartOptions.SectionName}:{nameof(ChartOptions.BrowserTelemetry)}";
+        try
+        {
+            if (OtlpTracesTarget.FromConfiguration(configuration) is null)
+            {
+                errors.Add($"{Key} is true, so the chart needs an OTLP/HTTP endpoint to forward the page's spans to: set {OtlpTracesTarget.EndpointKey} and {OtlpTracesTarget.ProtocolKey}={OtlpTracesTarget.HttpProtobuf} (the AppHost does), or set {Key} to false.");
+            }
+        }
+        catch (InvalidOperationException error)
+        {
+            errors.Add($"{Key} is true: {error.Message}");
+        }
     }
 }

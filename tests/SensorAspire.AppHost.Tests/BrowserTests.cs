@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Playwright;
 using SensorAspire.Testing;
 using static Microsoft.Playwright.Assertions;
@@ -81,6 +82,66 @@ public sealed class BrowserTests(RunningAppHost appHost, BrowserFixture browser)
         await page.GotoAsync(new Uri(appHost.DashboardUrl, $"traces/detail/{trace.Key}").ToString());
         await Expect(page.GetByRole(AriaRole.Gridcell, new() { Name = $"{DashboardTraces.DrawStep.Service}: {DashboardTraces.DrawStep.Name}", Exact = true })).ToHaveCountAsync(1);
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("dashboard-trace-to-pixel.png") });
+    }
+
+    [Fact]
+    public async Task NothingThePageLoadsHoldsTheOtlpKeyAspireGaveTheChartAndThePageTalksOnlyToTheChart()
+    {
+        var key = OtlpKeyOfTheChart();
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var requests = new ConcurrentQueue<IRequest>();
+        var responses = new ConcurrentQueue<IResponse>();
+        page.Request += (_, request) => requests.Enqueue(request);
+        page.Response += (_, response) => responses.Enqueue(response);
+        // Server-sent events never end, so their body is read as Chromium receives it, one event at a time.
+        var cdp = await context.NewCDPSessionAsync(page);
+        var sseEvents = new ConcurrentQueue<(string Type, string Data)>();
+        cdp.Event("Network.eventSourceMessageReceived").OnEvent += (_, message) =>
+            sseEvents.Enqueue((message?.GetProperty("eventName").GetString() ?? "", message?.GetProperty("data").GetString() ?? ""));
+        await cdp.SendAsync("Network.enable");
+        var tracesUrl = new Uri(appHost.ChartUrl, "otlp/v1/traces").ToString();
+        var export = page.WaitForResponseAsync(r => r.Url == tracesUrl && r.Request.Method == "POST",
+            new() { Timeout = (float)RunningAppHost.Timeout.TotalMilliseconds });
+
+        await page.GotoAsync(appHost.ChartUrl.ToString());
+        await page.WaitForFunctionAsync("() => sensorChart.telemetry");
+        Assert.Equal(200, (await export).Status);
+        await Wait.UntilAsync(() => sseEvents.Any(e => e.Type == "traced-window"), "a traced window update in the page's stream", RunningAppHost.Timeout);
+
+        // Everything the page was sent: every response's headers and body (the page, /api/settings, the scripts, the
+        // telemetry bundle, the export's answer) and every event of the SSE stream.
+        List<(string What, string Text)> received = [];
+        foreach (var response in responses)
+        {
+            received.Add(($"{response.Url} headers", string.Join('\n', (await response.AllHeadersAsync()).Select(h => $"{h.Key}: {h.Value}"))));
+            // The stream's events are read above; a body of Content-Length 0 (the export's answer, sent as a keepalive
+            // fetch whose body Chromium does not keep) is empty by definition (RFC 9110, 8.6).
+            var streamed = (await response.HeaderValueAsync("content-type") ?? "").StartsWith("text/event-stream", StringComparison.Ordinal);
+            if (!streamed && await response.HeaderValueAsync("content-length") != "0")
+            {
+                received.Add((response.Url, System.Text.Encoding.UTF8.GetString(await response.BodyAsync())));
+            }
+        }
+
+        received.AddRange(sseEvents.Select(e => ($"SSE {e.Type}", e.Data)));
+        string[] paths = ["/", "/api/settings", "/app.js", "/lib/uplot/uPlot.iife.min.js", "/lib/telemetry/draw-telemetry.js", "/api/windows/stream", "/otlp/v1/traces"];
+        Assert.All(paths, path => Assert.Contains(responses, r => new Uri(r.Url).AbsolutePath == path));
+        Assert.All(received, r => Assert.False(r.Text.Contains(key, StringComparison.Ordinal), $"{r.What} holds the chart's OTLP key"));
+        Assert.All(requests, request => Assert.False(
+            (request.Headers.Values.Any(v => v.Contains(key, StringComparison.Ordinal))), $"the page sent the key to {request.Url}"));
+        // The page posts its spans to the chart's own origin: it needs no CORS from the dashboard.
+        Assert.All(requests, request => Assert.StartsWith(appHost.ChartUrl.GetLeftPart(UriPartial.Authority), request.Url, StringComparison.Ordinal));
+    }
+
+    /// <summary>The key Aspire put in the chart's <c>OTEL_EXPORTER_OTLP_HEADERS</c> (<c>x-otlp-api-key=…</c>), as DCP started it.</summary>
+    private string OtlpKeyOfTheChart()
+    {
+        Assert.True(appHost.App.ResourceNotifications.TryGetCurrentState("chart", out var chart), "the chart resource has a state");
+        var headers = chart.Snapshot.EnvironmentVariables.Single(e => e.Name == "OTEL_EXPORTER_OTLP_HEADERS").Value ?? "";
+        var key = headers.Split(',').Select(h => h.Split('=', 2)).Single(h => h[0].Trim() == "x-otlp-api-key")[1].Trim();
+        Assert.True(key.Length >= 16, "Aspire's OTLP key is long enough for a search to mean something");
+        return key;
     }
 
     /// <summary>The dashboard's login link, as `dotnet run` prints it, with the token the AppHost was given.</summary>

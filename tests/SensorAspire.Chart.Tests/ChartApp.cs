@@ -9,7 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace SensorAspire.Chart.Tests;
 
 /// <summary>The chart service on a real Kestrel port (not TestServer), reading <paramref name="topic"/> from the broker.</summary>
-public sealed class ChartApp(string bootstrapServers, string topic, IReadOnlyDictionary<string, string?>? settings = null)
+/// <param name="configureServices">Added to the chart's own services, after its registrations (e.g. a span exporter).</param>
+public sealed class ChartApp(
+    string bootstrapServers, string topic, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     : WebApplicationFactory<Program>
 {
     public string Topic { get; } = topic;
@@ -39,6 +41,11 @@ public sealed class ChartApp(string bootstrapServers, string topic, IReadOnlyDic
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
+        }
+
+        if (configureServices is not null)
+        {
+            builder.ConfigureServices(configureServices);
         }
     }
 }

@@ -24,6 +24,8 @@ public sealed class ChartOptionsTests
             MaxSensorsShown = 6,
             ClientBufferSize = 0,
             PartitionRefreshInterval = TimeSpan.Zero,
+            BrowserTelemetryMaxExportBytes = 0,
+            BrowserTelemetryExportsPerMinute = 0,
         };
 
         var result = new ValidateChartOptions().Validate(null, options);
@@ -33,6 +35,74 @@ public sealed class ChartOptionsTests
         Assert.Contains("Chart:MaxSensorsShown", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chart:ClientBufferSize", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Chart:PartitionRefreshInterval", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Chart:BrowserTelemetryMaxExportBytes", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Chart:BrowserTelemetryExportsPerMinute", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BrowserTelemetryIsOffByDefault()
+        => Assert.False(new ChartOptions().BrowserTelemetry);
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("http://localhost:4317", "grpc")]
+    public void BrowserTelemetryWithoutAnOtlpHttpEndpointIsReportedNamingTheKeys(string? endpoint, string? protocol)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol,
+        }).Build();
+
+        var result = new ValidateChartOptions(configuration).Validate(null, new ChartOptions { BrowserTelemetry = true });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Chart:BrowserTelemetry", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("OTEL_EXPORTER_OTLP_ENDPOINT", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MalformedOtlpHeadersAreReportedByKeyWithoutRepeatingTheirValue()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://localhost:4318",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "secret-without-a-name",
+        }).Build();
+
+        var result = new ValidateChartOptions(configuration).Validate(null, new ChartOptions { BrowserTelemetry = true });
+
+        Assert.True(result.Failed);
+        Assert.Contains("OTEL_EXPORTER_OTLP_HEADERS", result.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-without-a-name", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMalformedOtlpEndpointDoesNotStopAChartWithBrowserTelemetryOff()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "not a url",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        }).Build();
+
+        Assert.True(new ValidateChartOptions(configuration).Validate(null, new ChartOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void AppWithBrowserTelemetryOnAndNoOtlpEndpointFailsAtStartNamingTheKey()
+    {
+        using var app = new ChartApp("127.0.0.1:1", "unused", new Dictionary<string, string?>
+        {
+            ["Chart:BrowserTelemetry"] = "true",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "",
+        });
+
+        var error = Assert.ThrowsAny<Exception>(() => app.Start());
+
+        Assert.Contains("Chart:BrowserTelemetry", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

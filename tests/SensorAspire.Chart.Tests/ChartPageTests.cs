@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using SensorAspire.Chart.Tests.Forwarding;
 using SensorAspire.Testing;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -34,75 +37,81 @@ public sealed class ChartPageTests(BrokerFixture broker, BrowserFixture browser)
     }
 
     [Fact]
-    public async Task PageWithoutAnOtlpEndpointDrawsTracedUpdatesAndSendsNoTelemetry()
+    public async Task PageWithBrowserTelemetryOffDrawsTracedUpdatesLoadsNoTelemetryCodeAndSendsNothing()
     {
-        var topic = await WindowProducer.CreateTopicAsync(broker, "no-otlp");
+        var topic = await WindowProducer.CreateTopicAsync(broker, "telemetry-off");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
         await producer.ProduceAsync(Window("temp1", 24.1, 31.5));
-        await using var app = new ChartApp(broker.BootstrapServers, topic,
-            new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "" }).Start();
+        await using var receiver = await OtlpReceiver.StartAsync();
+        // An OTLP/HTTP endpoint is configured, as in any deployment that exports; only the setting is off (its default).
+        await using var app = new ChartApp(broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-otlp-api-key=page-off-key",
+        }).Start();
         await using var context = await browser.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        var requests = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var requests = new ConcurrentQueue<string>();
         page.Request += (_, request) => requests.Enqueue(request.Url);
+        using var client = app.CreateHttpClient();
 
         await page.GotoAsync(app.BaseAddress.ToString());
         await page.WaitForFunctionAsync("() => sensorChart.pointCount('temp1') === 2");
         // A sampled update arrives as a traced-window event; without telemetry the page just draws it.
-        await producer.ProduceAsync(Window("temp1", 24.1, 31.5, 27.2), $"00-{System.Diagnostics.ActivityTraceId.CreateRandom()}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
+        await producer.ProduceAsync(Window("temp1", 24.1, 31.5, 27.2), $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01");
         await page.WaitForFunctionAsync("() => sensorChart.pointCount('temp1') === 3");
+        using var route = await client.PostAsync("otlp/v1/traces", new ByteArrayContent([]) { Headers = { ContentType = new("application/x-protobuf") } },
+            TestContext.Current.CancellationToken);
 
         Assert.False(await page.EvaluateAsync<bool>("() => sensorChart.telemetry"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, route.StatusCode);
         Assert.All(requests, url => Assert.StartsWith(app.BaseAddress.GetLeftPart(UriPartial.Authority), url, StringComparison.Ordinal));
-        Assert.DoesNotContain(requests, url => url.Contains("/lib/telemetry/", StringComparison.Ordinal) || url.Contains("/v1/traces", StringComparison.Ordinal));
+        Assert.DoesNotContain(requests, url => url.Contains("/lib/telemetry/", StringComparison.Ordinal) || url.Contains("/otlp/", StringComparison.Ordinal));
+        Assert.DoesNotContain(receiver.Received, r => r.Body.AsSpan().IndexOf("chart-browser"u8) >= 0);
     }
 
     [Fact]
-    public async Task PageWithAnOtlpEndpointExportsADrawSpanWithTheOtlpHeaders()
+    public async Task PagePostsItsDrawSpanToTheChartWhichForwardsItWithTheOtlpHeadersThePageNeverSees()
     {
         var topic = await WindowProducer.CreateTopicAsync(broker, "otlp");
         using var producer = new WindowProducer(broker.BootstrapServers, topic);
         await producer.ProduceAsync(Window("temp1", 24.1, 31.5));
-        // The page's collector is a Playwright route: no OTLP server is needed to see what the page sends.
-        const string Collector = "http://otlp.invalid:4318";
+        await using var receiver = await OtlpReceiver.StartAsync();
         await using var app = new ChartApp(broker.BootstrapServers, topic, new Dictionary<string, string?>
         {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Collector,
+            ["Chart:BrowserTelemetry"] = "true",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-otlp-api-key=page-test-key",
-            // The service's own exporter would try the same address; it only matters that the page does.
-            ["OTEL_TRACES_EXPORTER"] = "none",
         }).Start();
         await using var context = await browser.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        var export = new TaskCompletionSource<IRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await page.RouteAsync($"{Collector}/v1/traces", async route =>
-        {
-            if (route.Request.Method == "POST")
-            {
-                export.TrySetResult(route.Request);
-            }
-
-            await route.FulfillAsync(new()
-            {
-                Status = 200,
-                Headers = new Dictionary<string, string> { ["Access-Control-Allow-Origin"] = "*", ["Access-Control-Allow-Headers"] = "*" },
-            });
-        });
-        var traceId = System.Diagnostics.ActivityTraceId.CreateRandom();
+        var requests = new ConcurrentQueue<string>();
+        page.Request += (_, request) => requests.Enqueue(request.Url);
+        var tracesUrl = new Uri(app.BaseAddress, "otlp/v1/traces").ToString();
+        var traceId = ActivityTraceId.CreateRandom();
 
         await page.GotoAsync(app.BaseAddress.ToString());
         await page.WaitForFunctionAsync("() => sensorChart.telemetry && sensorChart.pointCount('temp1') === 2");
-        await producer.ProduceAsync(Window("temp1", 24.1, 31.5, 27.2), $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
-        var request = await export.Task.WaitAsync(ChartAppExtensions.Timeout, TestContext.Current.CancellationToken);
+        var export = page.WaitForResponseAsync(r => r.Url == tracesUrl && r.Request.Method == "POST");
+        await producer.ProduceAsync(Window("temp1", 24.1, 31.5, 27.2), $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        var response = await export;
+        // The chart's own exporter sends its process span of the same trace there too; the page's export is the one
+        // whose resource is chart-browser (OTLP protobuf holds ids as raw bytes and strings as UTF-8).
+        var forwarded = await receiver.WaitForAsync(
+            r => r.Body.AsSpan().IndexOf("chart-browser"u8) >= 0 && r.Body.AsSpan().IndexOf(Convert.FromHexString(traceId.ToString())) >= 0,
+            "the page's draw span at the receiver");
 
-        Assert.Equal("page-test-key", await request.HeaderValueAsync("x-otlp-api-key"));
-        Assert.Equal("application/x-protobuf", await request.HeaderValueAsync("content-type"));
-        var body = request.PostDataBuffer ?? [];
-        // OTLP protobuf holds ids as raw bytes and strings as UTF-8: the reading's trace id, the span and its resource.
-        Assert.True(body.AsSpan().IndexOf(Convert.FromHexString(traceId.ToString())) >= 0, "the draw span is in the reading's trace");
-        Assert.True(body.AsSpan().IndexOf("draw sensor-windows"u8) >= 0, "the span is the draw span");
-        Assert.True(body.AsSpan().IndexOf("chart-browser"u8) >= 0, "the resource is the chart's browser side");
+        // The page's own request: to the chart, protobuf, no key.
+        Assert.Equal(200, response.Status);
+        Assert.Equal("application/x-protobuf", await response.Request.HeaderValueAsync("content-type"));
+        Assert.Null(await response.Request.HeaderValueAsync("x-otlp-api-key"));
+        Assert.All(requests, url => Assert.StartsWith(app.BaseAddress.GetLeftPart(UriPartial.Authority), url, StringComparison.Ordinal));
+        // What the chart forwarded: the same export, with the key only the chart holds.
+        Assert.Equal("/v1/traces", forwarded.Path);
+        Assert.Equal("page-test-key", forwarded.Headers["x-otlp-api-key"]);
+        Assert.True(forwarded.Body.AsSpan().IndexOf("draw sensor-windows"u8) >= 0, "the span is the draw span");
     }
 
     [Fact]

@@ -5,8 +5,8 @@ using SensorAspire.Contracts;
 namespace SensorAspire.Benchmarks.Chart;
 
 /// <summary>
-/// <c>chart [fanout|e2e] [options]</c>: the SSE fan-out benchmark, then reading produced → SSE event received through
-/// the aggregator (both by default).
+/// <c>chart [fanout|e2e|forward] [options]</c>: the SSE fan-out benchmark, then reading produced → SSE event received
+/// through the aggregator (both by default); <c>forward</c>, only when named: the chart's CPU per forwarded browser export.
 /// </summary>
 internal static class ChartBenchmark
 {
@@ -22,6 +22,11 @@ internal static class ChartBenchmark
         if (which is null or "e2e")
         {
             result |= await ChartEndToEndBenchmark.RunAsync(args);
+        }
+
+        if (which is "forward")
+        {
+            result |= await ChartForwardBenchmark.RunAsync(args);
         }
 
         return result;

@@ -2,12 +2,16 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using SensorAspire.Chart.Forwarding;
 using SensorAspire.Chart.Windows;
 using SensorAspire.Contracts;
 
 namespace SensorAspire.Chart.Streaming;
 
-/// <summary>The chart's HTTP API: current windows, their live stream, and the page's settings.</summary>
+/// <summary>
+/// The chart's HTTP API: current windows, their live stream, the page's settings, and (when browser telemetry is on)
+/// the route the page posts its spans to.
+/// </summary>
 public static partial class ChartEndpoints
 {
     /// <summary>SSE event type of a window update; the data is a <see cref="WindowUpdated"/> as JSON.</summary>
@@ -38,6 +42,7 @@ public static partial class ChartEndpoints
         api.MapGet("/windows", GetWindows).WithName("GetWindows");
         api.MapGet("/windows/stream", StreamWindows).WithName("StreamWindows");
         api.MapGet("/settings", GetSettings).WithName("GetChartSettings");
+        endpoints.MapBrowserTelemetry();
         return api;
     }
 
@@ -57,8 +62,8 @@ public static partial class ChartEndpoints
         }, "application/json");
     }
 
-    private static Ok<ChartPageSettings> GetSettings(IOptions<ChartOptions> options, BrowserTelemetry telemetry)
-        => TypedResults.Ok(new ChartPageSettings(options.Value.MaxSensorsShown, telemetry.Settings));
+    private static Ok<ChartPageSettings> GetSettings(IOptions<ChartOptions> options)
+        => TypedResults.Ok(new ChartPageSettings(options.Value.MaxSensorsShown, options.Value.BrowserTelemetry));
 
     // The data is each window's JSON as received from Kafka (WindowFrame), the same bytes for every client.
     private static ServerSentEventsResult<byte[]> StreamWindows(

@@ -1,5 +1,5 @@
 // The page's draw spans: bundled by esbuild at build time into wwwroot/lib/telemetry/draw-telemetry.js and imported by
-// app.js only when /api/settings names an OTLP/HTTP endpoint, so a page without telemetry never loads the SDK.
+// app.js only when /api/settings says browser telemetry is on, so a page without telemetry never loads the SDK.
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -15,15 +15,22 @@ export const drawSpanName = "draw sensor-windows";
 const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /**
- * Starts the tracer for { tracesUrl, headers } (from /api/settings) and returns the page's recorder: started(traceparent,
- * sensorId, pointCount, arrivedAt) gives a pending draw (or null), and drawn(pending) ends it at the paint.
+ * Where the page posts its spans: the chart's own route (POST /otlp/v1/traces), relative to the page, which the chart
+ * forwards to its collector with the headers only the chart holds. The page itself holds no key and sends no header.
  */
-export function startDrawTelemetry({ tracesUrl, headers }) {
+export const tracesUrl = "otlp/v1/traces";
+
+/**
+ * Starts the tracer and returns the page's recorder: started(traceparent, sensorId, pointCount, arrivedAt) gives a
+ * pending draw (or null), and drawn(pending) ends it at the paint.
+ */
+export function startDrawTelemetry() {
   const provider = new WebTracerProvider({
     resource: resourceFromAttributes({ "service.name": serviceName }),
     spanProcessors: [
       // Batches keep the export to a request every half second however many updates are drawn.
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl, headers }), { scheduledDelayMillis: 500 }),
+      // The exporter resolves the relative URL against the page's address (same origin: no CORS, no preflight).
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }), { scheduledDelayMillis: 500 }),
     ],
   });
   const tracer = provider.getTracer("SensorAspire.Chart.Browser");

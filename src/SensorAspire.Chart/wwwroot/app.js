@@ -6,7 +6,7 @@
   const streamEvent = "window";
   // A live update whose trace is sampled: { traceparent, window }, the traceparent being the chart's span (docs/chart.md).
   const tracedStreamEvent = "traced-window";
-  // Set only when /api/settings names an OTLP endpoint: the draw-span recorder from lib/telemetry (loaded on demand).
+  // Set only when /api/settings says browser telemetry is on: the draw-span recorder from lib/telemetry (loaded on demand).
   let drawTelemetry = null;
   let pendingDraws = []; // spans of updates waiting for the next redraw
   let drawing = []; // spans of updates in the redraw under way, ended by uPlot's draw hook
@@ -437,11 +437,12 @@
     get telemetry() { return drawTelemetry !== null; },
   };
 
-  // The OpenTelemetry bundle is fetched only when the server names an endpoint; without one the page sends nothing.
+  // The OpenTelemetry bundle is fetched only when browser telemetry is on (Chart:BrowserTelemetry); otherwise the page
+  // sends nothing. The spans go to the chart's own origin, which forwards them.
   function startTelemetry(settings) {
-    if (!settings || !settings.browserTelemetry) return null;
+    if (!settings || settings.browserTelemetry !== true) return null;
     return import("./lib/telemetry/draw-telemetry.js")
-      .then(module => { drawTelemetry = module.startDrawTelemetry(settings.browserTelemetry); })
+      .then(module => { drawTelemetry = module.startDrawTelemetry(); })
       .catch(error => console.warn("Draw telemetry is off:", error));
   }
 

@@ -173,20 +173,22 @@ public sealed class ChartApiTests(BrokerFixture broker)
     }
 
     [Fact]
-    public async Task SettingsEndpointGivesThePageTheOtlpHttpTracesUrlAndHeaders()
+    public async Task SettingsEndpointSaysOnlyThatBrowserTelemetryIsOnNeverTheOtlpEndpointOrHeaders()
     {
         await using var app = new ChartApp(broker.BootstrapServers, BrokerFixture.UniqueTopic("settings-otlp"),
             new Dictionary<string, string?>
             {
+                ["Chart:BrowserTelemetry"] = "true",
                 ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://localhost:4318",
                 ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-                ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-otlp-api-key=k%3D1",
+                ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-otlp-api-key=settings-secret",
+                ["OTEL_TRACES_EXPORTER"] = "none",
             }).Start();
         using var client = app.CreateHttpClient();
 
         var json = await client.GetStringAsync("api/settings", TestContext.Current.CancellationToken);
 
-        Assert.Equal("""{"maxSensorsShown":8,"browserTelemetry":{"tracesUrl":"http://localhost:4318/v1/traces","headers":{"x-otlp-api-key":"k=1"}}}""", json);
+        Assert.Equal("""{"maxSensorsShown":8,"browserTelemetry":true}""", json);
     }
 
     [Fact]
@@ -198,7 +200,7 @@ public sealed class ChartApiTests(BrokerFixture broker)
 
         var json = await client.GetStringAsync("api/settings", TestContext.Current.CancellationToken);
 
-        Assert.Equal("""{"maxSensorsShown":3,"browserTelemetry":null}""", json);
+        Assert.Equal("""{"maxSensorsShown":3,"browserTelemetry":false}""", json);
     }
 
     private static async Task ReadUntilAsync(IAsyncEnumerator<SseItem<string>> events, IReadOnlyCollection<string> sensorIds)

@@ -1,28 +1,27 @@
-namespace SensorAspire.Chart.Streaming;
+namespace SensorAspire.Chart.Forwarding;
 
 /// <summary>
-/// Where the page sends its draw spans: the OTLP/HTTP traces URL and the headers the collector wants (under Aspire,
-/// the dashboard's <c>x-otlp-api-key</c>, which Aspire hands to the chart for exactly this). Nothing else of the
-/// chart's configuration reaches the browser.
+/// Where the forwarder sends the page's spans: the chart's own OTLP/HTTP traces URL and the headers its collector
+/// wants (under Aspire, the dashboard's <c>x-otlp-api-key</c>). Read from the chart's OTLP exporter settings; none of
+/// it ever reaches the browser.
 /// </summary>
 /// <param name="TracesUrl">The OTLP/HTTP traces URL (the endpoint followed by <c>/v1/traces</c>, OTLP specification).</param>
 /// <param name="Headers">Headers to send with every export request.</param>
-public sealed record BrowserTelemetrySettings(string TracesUrl, IReadOnlyDictionary<string, string> Headers)
+public sealed record OtlpTracesTarget(Uri TracesUrl, IReadOnlyDictionary<string, string> Headers)
 {
     public const string EndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
     public const string ProtocolKey = "OTEL_EXPORTER_OTLP_PROTOCOL";
     public const string HeadersKey = "OTEL_EXPORTER_OTLP_HEADERS";
 
-    /// <summary>The only OTLP protocol the page's exporter speaks; browsers cannot use gRPC.</summary>
+    /// <summary>The only OTLP protocol the forwarder speaks: the page's exports are OTLP/HTTP protobuf, passed on as they are.</summary>
     public const string HttpProtobuf = "http/protobuf";
 
     /// <summary>
-    /// The page's settings from the service's own OTLP exporter settings (what Aspire injects with
-    /// <c>WithOtlpExporter(OtlpProtocol.HttpProtobuf)</c>), or null, so the page sends nothing, when there is no
-    /// endpoint or it is not OTLP/HTTP protobuf.
+    /// The target from the service's own OTLP exporter settings (what Aspire injects with
+    /// <c>WithOtlpExporter(OtlpProtocol.HttpProtobuf)</c>), or null when there is no endpoint or it is not OTLP/HTTP protobuf.
     /// </summary>
     /// <exception cref="InvalidOperationException">The endpoint or headers are malformed; the message names the key.</exception>
-    public static BrowserTelemetrySettings? FromConfiguration(IConfiguration configuration)
+    public static OtlpTracesTarget? FromConfiguration(IConfiguration configuration)
     {
         var endpoint = configuration[EndpointKey];
         if (string.IsNullOrWhiteSpace(endpoint) || !string.Equals(configuration[ProtocolKey], HttpProtobuf, StringComparison.OrdinalIgnoreCase))
@@ -32,12 +31,13 @@ public sealed record BrowserTelemetrySettings(string TracesUrl, IReadOnlyDiction
 
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new InvalidOperationException($"{EndpointKey} must be an absolute http(s) URL (was \"{endpoint}\").");
+            // The value itself is not repeated: an endpoint may carry credentials.
+            throw new InvalidOperationException($"{EndpointKey} must be an absolute http(s) URL.");
         }
 
         // OTLP exporter configuration: OTEL_EXPORTER_OTLP_ENDPOINT is the base URL, signals append "v1/traces".
-        var tracesUrl = endpoint.TrimEnd('/') + "/v1/traces";
-        return new BrowserTelemetrySettings(tracesUrl, ParseHeaders(configuration[HeadersKey]));
+        var tracesUrl = new Uri(endpoint.TrimEnd('/') + "/v1/traces");
+        return new OtlpTracesTarget(tracesUrl, ParseHeaders(configuration[HeadersKey]));
     }
 
     // OTLP exporter configuration: a comma-separated list of key=value pairs, values percent-encoded (W3C Baggage format).
@@ -49,7 +49,8 @@ public sealed record BrowserTelemetrySettings(string TracesUrl, IReadOnlyDiction
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw new InvalidOperationException($"{HeadersKey} must be a comma-separated list of key=value pairs (\"{pair}\" is not one).");
+                // Only the shape is named: the pair may be a secret.
+                throw new InvalidOperationException($"{HeadersKey} must be a comma-separated list of key=value pairs.");
             }
 
             parsed[pair[..equals].Trim()] = Uri.UnescapeDataString(pair[(equals + 1)..].Trim());
@@ -57,7 +58,6 @@ public sealed record BrowserTelemetrySettings(string TracesUrl, IReadOnlyDiction
 
         return parsed;
     }
-}
 
-/// <summary>The page's telemetry settings as read at start (a holder, so that "none" can be registered too).</summary>
-public sealed record BrowserTelemetry(BrowserTelemetrySettings? Settings);
+    public override string ToString() => TracesUrl.GetLeftPart(UriPartial.Path);
+}
