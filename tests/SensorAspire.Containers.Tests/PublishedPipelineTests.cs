@@ -99,8 +99,16 @@ public sealed class PublishedPipelineTests(ContainerImages images, BrowserFixtur
     private static async Task TheDashboardShowsOneTraceFromTheSimulatorThroughTheAggregatorToTheChartAsync(PipelineDeployment deployment)
     {
         var trace = await Wait.ForAsync(async ct =>
-            (await DashboardTraces.GetAsync(deployment.Dashboard, ct)).FirstOrDefault(DashboardTraces.HoldsReadingPath)?.ToList(),
-            "a trace from the simulator's send to the chart's process in the dashboard container", s_timeout, s_pollInterval);
+        {
+            try
+            {
+                return (await DashboardTraces.GetAsync(deployment.Dashboard, ct)).FirstOrDefault(DashboardTraces.HoldsReadingPath)?.ToList();
+            }
+            catch (HttpRequestException)
+            {
+                return null; // the dashboard container is still starting
+            }
+        }, "a trace from the simulator's send to the chart's process in the dashboard container", s_timeout, s_pollInterval);
 
         Assert.Equal(["aggregator", "chart", "simulator"], trace.Select(s => s.Service).Distinct().Order());
     }
