@@ -20,9 +20,10 @@ dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
 
 log() { echo "stand-in-images: $*" >&2; }
 
-# A half-built root file system or build container is removed however the script ends.
+# A half-built root file system or build container is removed however the script ends. Each builder sets the trap
+# itself: it runs in a command substitution's subshell, which does not inherit the script's traps.
 rootfs="" ctr=""
-trap '[ -z "$rootfs" ] || rm -rf "$rootfs"; [ -z "$ctr" ] || buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
+cleanup() { [ -z "$rootfs" ] || rm -rf "$rootfs"; [ -z "$ctr" ] || buildah rm "$ctr" >/dev/null 2>&1 || true; }
 
 # A tag part that changes whenever the named functions (how an image is built) change, and only then.
 recipe() { declare -f "$@" | sha256sum | cut -c1-12; }
@@ -59,6 +60,7 @@ runtime_deps() {
     [ "$(id -u)" -eq 0 ] || { log "debootstrap needs root"; exit 1; }
     local mirror
     mirror=$(debian_mirror)
+    trap cleanup EXIT
     rootfs=$(mktemp -d /var/tmp/sensoraspire-rootfs.XXXXXX)
     log "debootstrap bookworm (minbase) from the mirror apt uses"
     debootstrap --variant=minbase --include=libicu72,libssl3,ca-certificates,tzdata bookworm "$rootfs" "$mirror" >/dev/null
@@ -66,7 +68,7 @@ runtime_deps() {
     rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
     # PATH must be set: without it `podman play kube` cannot find programs (shared/containers/README.md).
     tar -C "$rootfs" -cf - . | podman import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$image" >/dev/null
-    rm -rf "$rootfs"
+    rm -rf "$rootfs"; rootfs=""
     prune_others "$repository/runtime-deps" "$image"
   fi
   echo "$image"
@@ -82,6 +84,7 @@ aspnet() {
   image="$repository/aspnet:$aspnetcore-$(echo "${deps##*:} $runtime $(recipe aspnet)" | sha256sum | cut -c1-12)"
   if ! podman image exists "$image"; then
     log "building $image"
+    trap cleanup EXIT
     ctr=$(buildah from --pull-never "$deps")
     buildah copy --quiet "$ctr" "$dotnet_root/dotnet" /usr/share/dotnet/dotnet >/dev/null
     buildah copy --quiet "$ctr" "$dotnet_root/host" /usr/share/dotnet/host >/dev/null
@@ -108,6 +111,7 @@ dashboard() {
   image="$repository/dashboard:$version-$(echo "${base##*:} $(recipe dashboard)" | sha256sum | cut -c1-12)"
   if ! podman image exists "$image"; then
     log "building $image"
+    trap cleanup EXIT
     ctr=$(buildah from --pull-never "$base")
     # Readable and runnable by the app user: the package's files are owner-only (744) in the NuGet cache.
     buildah copy --quiet --chmod 755 "$ctr" "$tools" /app >/dev/null
@@ -128,6 +132,7 @@ kcat() {
   image="$repository/kcat:$(echo "${deps##*:} $(recipe kcat)" | sha256sum | cut -c1-12)"
   if ! podman image exists "$image"; then
     log "building $image"
+    trap cleanup EXIT
     ctr=$(buildah from --pull-never "$deps")
     buildah run --isolation chroot --network host "$ctr" -- sh -c \
       'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kcat >/dev/null && rm -rf /var/lib/apt/lists/*'
