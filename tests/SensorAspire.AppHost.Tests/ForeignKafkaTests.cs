@@ -28,15 +28,21 @@ public sealed class ForeignKafkaTests
         await using (app)
         {
             var expected = $"port {foreign.Port} is in use by another process (another Kafka, cluster id {foreign.ClusterId})";
-            var logged = await KafkaLogLineAsync(app, l => l.Contains(expected, StringComparison.Ordinal));
+            // kafka's log, as the dashboard shows it (the testing builder forwards every resource's log to the console).
+            var logged = await Wait.ForAsync(
+                () => console.Messages.FirstOrDefault(m => m.Category == "SensorAspire.AppHost.Resources.kafka"
+                    && m.Text.Contains(expected, StringComparison.Ordinal)).Text,
+                "the message in kafka's log", RunningAppHost.Timeout);
             Assert.Contains("set Kafka:Port to a free port, or stop it", logged);
             // Once, from the AppHost itself (the testing builder also forwards every resource's log to the console).
-            Assert.Single(console.Messages, m => m.Category == "SensorAspire.AppHost" && m.Text.Contains(expected, StringComparison.Ordinal));
+            bool FromTheAppHost((string Category, string Text) m) => m.Category == "SensorAspire.AppHost" && m.Text.Contains(expected, StringComparison.Ordinal);
+            await Wait.UntilAsync(() => console.Messages.Any(FromTheAppHost), "the message in the AppHost's console", RunningAppHost.Timeout);
 
             // Our broker could not bind the port and exited; nothing else could make kafka healthy.
             var kafka = await app.ResourceNotifications.WaitForResourceAsync("kafka",
                 e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), ct).WaitAsync(RunningAppHost.Timeout, ct);
             Assert.NotEqual(HealthStatus.Healthy, kafka.Snapshot.HealthStatus);
+            Assert.Single(console.Messages, FromTheAppHost);
             foreach (var service in s_services)
             {
                 Assert.True(app.ResourceNotifications.TryGetCurrentState(service, out var state));
@@ -75,24 +81,6 @@ public sealed class ForeignKafkaTests
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(console));
         var app = await builder.BuildAsync(ct);
         return (app, app.StartAsync(ct));
-    }
-
-    /// <summary>Waits for a line of the <c>kafka</c> resource's log, as the dashboard shows it, that matches.</summary>
-    private static async Task<string> KafkaLogLineAsync(DistributedApplication app, Func<string, bool> match)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(RunningAppHost.Timeout);
-        var kafka = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "kafka");
-        var logs = app.Services.GetRequiredService<ResourceLoggerService>();
-        await foreach (var batch in logs.WatchAsync(kafka).WithCancellation(timeout.Token))
-        {
-            if (batch.FirstOrDefault(l => match(l.Content)) is { } line)
-            {
-                return line.Content;
-            }
-        }
-
-        throw new InvalidOperationException("kafka's log ended without the line");
     }
 
     /// <summary>What the AppHost writes to its console through its loggers.</summary>
