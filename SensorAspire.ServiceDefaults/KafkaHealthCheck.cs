@@ -39,15 +39,16 @@ public sealed class KafkaHealthCheck(AdminClientConfig config) : IHealthCheck, I
     }
 
     /// <summary>
-    /// Copies only the connection settings (bootstrap servers, security, SASL, SSL, client id) of a producer or
-    /// consumer config, so the admin client does not warn about properties that do not apply to it.
+    /// Copies only the connection settings (bootstrap servers, security, SASL, SSL, client id, reconnect backoff, topic
+    /// auto-creation) of a producer or consumer config, so the admin client does not warn about properties that do not
+    /// apply to it; <see cref="KafkaClientDefaults"/> where the config leaves them unset.
     /// </summary>
     public static AdminClientConfig ConnectionSettingsOf(ClientConfig config)
     {
         var admin = new AdminClientConfig { SocketTimeoutMs = (int)s_timeout.TotalMilliseconds };
         foreach (var (key, value) in config)
         {
-            if (key is "bootstrap.servers" or "security.protocol" or "client.id"
+            if (key is "bootstrap.servers" or "security.protocol" or "client.id" or "reconnect.backoff.max.ms" or "allow.auto.create.topics"
                 || key.StartsWith("sasl.", StringComparison.Ordinal)
                 || key.StartsWith("ssl.", StringComparison.Ordinal))
             {
@@ -55,6 +56,7 @@ public sealed class KafkaHealthCheck(AdminClientConfig config) : IHealthCheck, I
             }
         }
 
+        KafkaClientDefaults.Apply(admin);
         return admin;
     }
 }
