@@ -1,16 +1,20 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 
 namespace SensorAspire.ServiceDefaults;
 
 /// <summary>
 /// Healthy when the cluster answers a metadata request with at least one broker. Unlike Aspire's check (Xabaril's,
-/// which produces to <c>healthchecks-topic</c> on every probe), it writes nothing to Kafka.
+/// which produces to <c>healthchecks-topic</c> on every probe), it writes nothing to Kafka. With a
+/// <paramref name="logger"/>, its client's librdkafka log goes there as the service's other clients' does (an outage is
+/// said once for all of them, through <paramref name="notices"/>); without one, librdkafka's default applies.
 /// </summary>
-public sealed class KafkaHealthCheck(AdminClientConfig config) : IHealthCheck, IDisposable
+public sealed class KafkaHealthCheck(AdminClientConfig config, ILogger? logger = null, KafkaConnectionNotices? notices = null)
+    : IHealthCheck, IDisposable
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(2);
-    private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(config).Build());
+    private readonly Lazy<IAdminClient> _admin = new(() => KafkaClientLog.Build(new AdminClientBuilder(config), logger, notices));
 
     /// <inheritdoc />
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

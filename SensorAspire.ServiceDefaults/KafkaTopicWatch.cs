@@ -53,6 +53,9 @@ public sealed class KafkaTopicWatch : IDisposable
     /// <summary>Time between descriptions of the topics.</summary>
     public TimeSpan Interval { get; }
 
+    /// <summary>True once a description in which every topic existed is the baseline that changes are measured against.</summary>
+    public bool HasBaseline => _baseline is not null;
+
     /// <summary>
     /// Returns the change seen since the baseline, once; otherwise null. Starts the next description when one is due
     /// and none is in flight, so it costs a clock read when called from a loop.
@@ -86,6 +89,9 @@ public sealed class KafkaTopicWatch : IDisposable
 
         return change;
     }
+
+    /// <summary>Makes the next <see cref="Poll"/> describe the topics at once (an error suggested that one is gone).</summary>
+    public void CheckNow() => _due = 0;
 
     /// <summary>Forgets the baseline: the next description in which every topic exists becomes it.</summary>
     public void Rebaseline()

@@ -175,11 +175,13 @@ internal sealed partial class WindowAggregationEngine(
             // Nothing stored since the last commit, or no assignment: nothing to do.
         }
         catch (KafkaException ex) when (ex.Error.Code is ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration
-            or ErrorCode.RebalanceInProgress or ErrorCode.UnknownTopicOrPart or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.NotCoordinatorForGroup)
+            or ErrorCode.RebalanceInProgress or ErrorCode.UnknownTopicOrPart or ErrorCode.GroupCoordinatorNotAvailable
+            or ErrorCode.NotCoordinatorForGroup or ErrorCode.Local_WaitCoord or ErrorCode.Local_Transport
+            or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_TimedOut or ErrorCode.Local_AssignmentLost)
         {
-            // The group moved on without this member (a coordinator that restarted, a new generation) or the topic is
-            // gone: the next owner replays from the last commit and skips what is already in the windows and the
-            // dead-letter topic.
+            // The group moved on without this member (a coordinator that restarted, a new generation), the topic is gone
+            // or Kafka cannot be reached: the next owner replays from the last commit and skips what is already in the
+            // windows and the dead-letter topic.
             CommitRefused(ex.Error.Reason);
         }
     }
@@ -383,7 +385,7 @@ internal sealed partial class WindowAggregationEngine(
     [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Revoked {Partitions} input partitions after publishing and committing")]
     private partial void PartitionsRevoked(int partitions);
 
-    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Lost {Partitions} input partitions; their windows will be restored if they come back")]
+    [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "Lost {Partitions} input partitions (the group went on without this member); their windows will be restored if they come back")]
     private partial void PartitionsLost(int partitions);
 
     [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "Dead-lettered {Topic}[{Partition}]@{Offset}: {Reason} ({Detail})")]
