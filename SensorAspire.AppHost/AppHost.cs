@@ -18,15 +18,15 @@ builder.CheckHealthPromptly();
 var kafka = builder.AddSensorKafka("kafka");
 
 // The workers have no launch profile: each gets an HTTP endpoint of its own for /health (without one, both would
-// bind Kestrel's default port 5000).
+// bind Kestrel's default port 5000). Deployed, every service serves HTTP on its container's port (see ContainerPorts.cs).
 builder.AddProject<Projects.SensorAspire_Simulator>("simulator")
     .WithReference(kafka).WaitFor(kafka)
-    .WithHttpEndpoint()
+    .WithHttpEndpoint().WithContainerHttpPort()
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.SensorAspire_Aggregator>("aggregator")
     .WithReference(kafka).WaitFor(kafka)
-    .WithHttpEndpoint()
+    .WithHttpEndpoint().WithContainerHttpPort()
     .WithHttpHealthCheck("/health");
 
 // The chart exports over OTLP/HTTP (protobuf) rather than gRPC so that its page can send the browser's draw spans to the
@@ -36,7 +36,7 @@ builder.AddProject<Projects.SensorAspire_Aggregator>("aggregator")
 builder.AddProject<Projects.SensorAspire_Chart>("chart")
     .WithReference(kafka).WaitFor(kafka)
     .WithOtlpExporter(OtlpProtocol.HttpProtobuf)
-    .WithExternalHttpEndpoints()
+    .WithExternalHttpEndpoints().WithContainerHttpPort()
     .WithHttpHealthCheck("/health")
     .PrintUrlWhenReady("The chart");
 

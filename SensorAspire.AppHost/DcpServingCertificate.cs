@@ -49,23 +49,15 @@ internal static class DcpServingCertificate
         }
 
         // Aspire reads DCP's path from configuration when it builds the application; the files are written only when the
-        // application starts, so that an application model built and never run (the model tests) leaves nothing behind.
-        // The name is unguessable, and the directory is created for this user alone.
-        var directory = Path.Combine(Path.GetTempPath(), $"sensoraspire-dcp-{Guid.NewGuid():N}");
-        configuration["DcpPublisher:CliPath"] = Path.Combine(directory, ScriptName);
-        builder.Eventing.Subscribe<BeforeStartEvent>((_, _) =>
+        // application starts. DCP has read them long before the AppHost's process ends; the next run makes its own.
+        var directory = RunDirectory.Reserve(builder, "sensoraspire-dcp", directory =>
         {
             if (!OperatingSystem.IsWindows()) // checked above; repeated for the analyser, which does not see into lambdas
             {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 Write(directory, dcp);
-                // DCP has read the files long before the AppHost's process ends; the next run makes its own. At process
-                // exit rather than at the application's stop: Aspire.Hosting.Testing disposes applications unstopped.
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => Delete(directory);
             }
-
-            return Task.CompletedTask;
         });
+        configuration["DcpPublisher:CliPath"] = Path.Combine(directory, ScriptName);
         return builder;
     }
 
@@ -145,19 +137,4 @@ internal static class DcpServingCertificate
     }
 
     private static string Quote(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-    private static void Delete(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // Left in the temporary directory; it holds nothing another run uses.
-        }
-    }
 }

@@ -9,7 +9,7 @@ internal static class BrokerCommandLine
     private const string Usage = """
         usage: SensorAspire.EmbeddedKafka [--port N] [--advertised-host HOST] [--advertised-port N] [--auto-create-topics true|false]
                                           [--default-partitions N] [--max-connections N] [--max-request-bytes N]
-                                          [--data-dir PATH] [--sync-writes true|false] [--segment-bytes N] [--retention-bytes N] [--retention-ms N]
+                                          [--data-dir PATH] [--cluster-id ID] [--sync-writes true|false] [--segment-bytes N] [--retention-bytes N] [--retention-ms N]
           --port                 TCP port (default 9092; 0 picks a free one)
           --advertised-host      host name clients are told to connect to (default 127.0.0.1)
           --advertised-port      port clients are told to connect to (default: the bound port)
@@ -18,6 +18,8 @@ internal static class BrokerCommandLine
           --max-connections      client connections open at once; more are refused (default 1000)
           --max-request-bytes    largest request accepted; a bigger size prefix closes the connection (default 104857600)
           --data-dir             keep topics, logs and committed offsets here across restarts (default: memory only)
+          --cluster-id           the cluster id this broker must have; a data directory of another cluster is refused
+                                 (default: the data directory's, or a new one)
           --sync-writes          fsync after every append and commit (default false: written to the OS, fsync at shutdown)
           --segment-bytes        default segment.bytes of topics (default 1048576)
           --retention-bytes      default retention.bytes per partition (default -1: no limit)
@@ -47,9 +49,21 @@ internal static class BrokerCommandLine
         {
             broker = await EmbeddedKafkaBroker.StartAsync(options);
         }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            await Console.Error.WriteLineAsync(
+                $"error: port {options.Port} is in use by another process (another Kafka?); choose a free port with --port, or stop that process");
+            return 1;
+        }
         catch (System.Net.Sockets.SocketException ex)
         {
             await Console.Error.WriteLineAsync($"error: cannot listen on port {options.Port}: {ex.Message}");
+            return 1;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The data directory is locked by another broker, or belongs to another cluster.
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return 1;
         }
 
@@ -88,6 +102,7 @@ internal static class BrokerCommandLine
         ["--max-connections"] = (value, options) => TryInt(value, 1, int.MaxValue, count => options.MaxConnections = count),
         ["--max-request-bytes"] = (value, options) => TryInt(value, 1024, int.MaxValue, bytes => options.MaxRequestBytes = bytes),
         ["--data-dir"] = (value, options) => TryText(value, path => options.DataDirectory = path),
+        ["--cluster-id"] = (value, options) => TryText(value, id => options.ClusterId = id),
         ["--sync-writes"] = (value, options) => TryBool(value, on => options.SyncWrites = on),
         ["--segment-bytes"] = (value, options) => TryInt(value, 1, int.MaxValue, bytes => options.SegmentBytes = bytes),
         ["--retention-bytes"] = (value, options) => TryLong(value, -1, bytes => options.RetentionBytes = bytes),

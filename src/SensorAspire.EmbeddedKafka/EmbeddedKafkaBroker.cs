@@ -57,6 +57,9 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
 
     internal BrokerState State => _state;
 
+    /// <summary>The cluster id clients see in Metadata: <see cref="EmbeddedKafkaOptions.ClusterId"/>, the data directory's, or a new one.</summary>
+    public string ClusterId => _state.ClusterId;
+
     public static Task<EmbeddedKafkaBroker> StartAsync(EmbeddedKafkaOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -65,7 +68,7 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         EnsureThreadPoolHeadroom();
         var broker = new EmbeddedKafkaBroker(options);
-        broker.LogStarted(broker.BootstrapServers, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        broker.LogStarted(broker.BootstrapServers, broker._state.ClusterId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         if (options.DataDirectory is { } dataDirectory)
         {
             broker.LogRecovered(dataDirectory, broker._state.Topics.Count, broker._state.Topics.RecoveredTruncatedBytes);
@@ -152,6 +155,11 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
             throw new ArgumentException("EmbeddedKafkaOptions.DataDirectory must be null or a path.", nameof(options));
         }
 
+        if (options.ClusterId is { } clusterId && string.IsNullOrWhiteSpace(clusterId))
+        {
+            throw new ArgumentException("EmbeddedKafkaOptions.ClusterId must be null or an id.", nameof(options));
+        }
+
         if (options.MaxRequestBytes < 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxRequestBytes, "EmbeddedKafkaOptions.MaxRequestBytes must be at least 1024.");
@@ -184,8 +192,8 @@ public sealed partial class EmbeddedKafkaBroker : IAsyncDisposable
         LogStopped(BootstrapServers);
     }
 
-    [LoggerMessage(1, LogLevel.Information, "Embedded Kafka broker listening on {BootstrapServers} (started in {ElapsedMs:F1} ms)")]
-    private partial void LogStarted(string bootstrapServers, double elapsedMs);
+    [LoggerMessage(1, LogLevel.Information, "Embedded Kafka broker listening on {BootstrapServers}, cluster id {ClusterId} (started in {ElapsedMs:F1} ms)")]
+    private partial void LogStarted(string bootstrapServers, string clusterId, double elapsedMs);
 
     [LoggerMessage(2, LogLevel.Information, "Embedded Kafka broker on {BootstrapServers} stopped")]
     private partial void LogStopped(string bootstrapServers);

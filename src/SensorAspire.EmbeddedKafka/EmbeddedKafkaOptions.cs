@@ -59,6 +59,13 @@ public sealed class EmbeddedKafkaOptions
     public string? DataDirectory { get; set; }
 
     /// <summary>
+    /// The cluster id this broker must have (Kafka's <c>cluster.id</c> in <c>meta.properties</c>), e.g. one an AppHost made
+    /// for its run so that it can tell its broker from another Kafka on the same port. With a data directory that already
+    /// holds a different id the broker refuses to start, as Kafka does; null keeps the directory's id, or makes a new one.
+    /// </summary>
+    public string? ClusterId { get; set; }
+
+    /// <summary>
     /// fsync after every append and offset commit (survives power loss, costs a disk flush per Produce). Off by
     /// default, as Kafka's <c>log.flush.interval.messages</c>: data is written to the OS before the Produce response and
     /// survives the broker process dying; files are fsynced when the broker stops.

@@ -31,7 +31,7 @@ public sealed class AppHostModelTests
     }
 #else
     [Fact]
-    public async Task KafkaIsOneResourceThatRunsTheEmbeddedBrokerOnTheTutorialPort()
+    public async Task KafkaIsOneResourceThatRunsTheEmbeddedBrokerOnTheTutorialPortWithADirectoryAndAClusterIdForTheRun()
     {
         await using var appHost = await CreateAsync([]);
 
@@ -40,28 +40,79 @@ public sealed class AppHostModelTests
         Assert.Equal(9092, endpoint.Port);
         Assert.Equal(9092, endpoint.TargetPort);
         Assert.False(endpoint.IsProxied);
-        Assert.Equal("127.0.0.1:{kafka.bindings.tcp.port}", kafka.ConnectionStringExpression.ValueExpression);
+        Assert.Equal("{kafka.bindings.tcp.host}:{kafka.bindings.tcp.targetPort}", kafka.ConnectionStringExpression.ValueExpression);
         // One row in the dashboard: besides the broker, only its own children (the hidden Rebuild helper every project has).
         Assert.All(appHost.Resources.Where(r => r.Name.StartsWith("kafka", StringComparison.Ordinal) && r != kafka),
             r => Assert.Same(kafka, Assert.IsAssignableFrom<IResourceWithParent>(r).Parent));
         Assert.Single(appHost.Resources, r => r is IResourceWithConnectionString);
-        Assert.Equal(["--port", "9092"], await ArgumentsAsync(kafka));
+
+        var arguments = await ArgumentsAsync(kafka);
+        Assert.Equal(["--port", "9092", "--advertised-host", "127.0.0.1", "--cluster-id", kafka.ClusterId!, "--data-dir"], arguments.SkipLast(1));
+        Assert.Matches("^[A-Za-z0-9_-]{22}$", kafka.ClusterId);
+        // The run's directory is only named while the model is built: it is created when the application starts.
+        Assert.StartsWith(Path.Combine(Path.GetTempPath(), "sensoraspire-kafka-"), arguments[^1], StringComparison.Ordinal);
+        Assert.False(Directory.Exists(arguments[^1]));
     }
 
     [Fact]
-    public async Task KafkaPortAndDataDirectoryComeFromConfiguration()
+    public async Task EveryRunHasAClusterIdOfItsOwn()
     {
-        await using var appHost = await CreateAsync(["--Kafka:Port=19092", "--Kafka:DataDirectory=.data/kafka"]);
+        await using var first = await CreateAsync([]);
+        await using var second = await CreateAsync([]);
 
-        var kafka = Single(appHost, "kafka");
-        var endpoint = Assert.Single(kafka.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "tcp");
-        Assert.Equal(19092, endpoint.Port);
-        var expectedDirectory = Path.Combine(appHost.AppHostDirectory, ".data", "kafka");
-        Assert.Equal(["--port", "19092", "--data-dir", expectedDirectory], await ArgumentsAsync(kafka));
+        Assert.NotEqual(Assert.IsType<EmbeddedKafkaResource>(Single(first, "kafka")).ClusterId,
+            Assert.IsType<EmbeddedKafkaResource>(Single(second, "kafka")).ClusterId);
     }
 
     [Fact]
-    public async Task KafkaIsHealthyOnlyOnceTheBrokerAnswersAKafkaRequest()
+    public async Task KafkaPortAndDataDirectoryComeFromConfigurationAndAKeptDirectoryKeepsItsClusterId()
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("sensoraspire-model-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dataDirectory, "cluster-id"), "kept-cluster-id-0000000", TestContext.Current.CancellationToken);
+            await using var appHost = await CreateAsync(["--Kafka:Port=19092", $"--Kafka:DataDirectory={dataDirectory}"]);
+
+            var kafka = Assert.IsType<EmbeddedKafkaResource>(Single(appHost, "kafka"));
+            var endpoint = Assert.Single(kafka.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "tcp");
+            Assert.Equal(19092, endpoint.Port);
+            Assert.Equal("kept-cluster-id-0000000", kafka.ClusterId);
+            Assert.Equal(["--port", "19092", "--advertised-host", "127.0.0.1", "--cluster-id", "kept-cluster-id-0000000", "--data-dir", dataDirectory],
+                await ArgumentsAsync(kafka));
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ARelativeDataDirectoryIsUnderTheAppHostProject()
+    {
+        await using var appHost = await CreateAsync(["--Kafka:DataDirectory=.data/kafka"]);
+
+        Assert.Equal(Path.Combine(appHost.AppHostDirectory, ".data", "kafka"), (await ArgumentsAsync(Single(appHost, "kafka")))[^1]);
+    }
+
+    [Fact]
+    public async Task MemoryOnlyGivesTheBrokerNoDataDirectory()
+    {
+        await using var appHost = await CreateAsync(["--Kafka:MemoryOnly=true"]);
+
+        Assert.DoesNotContain("--data-dir", await ArgumentsAsync(Single(appHost, "kafka")));
+    }
+
+    [Fact]
+    public async Task MemoryOnlyWithADataDirectoryIsRejectedNamingBothKeys()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => CreateAsync(["--Kafka:MemoryOnly=true", "--Kafka:DataDirectory=.data/kafka"]));
+
+        Assert.Contains("Kafka:MemoryOnly", error.ToString());
+        Assert.Contains("Kafka:DataDirectory", error.ToString());
+    }
+
+    [Fact]
+    public async Task KafkaIsHealthyOnlyWhenThisRunsBrokerAnswersAKafkaRequest()
     {
         await using var appHost = await CreateAsync([]);
         var kafka = Assert.IsType<EmbeddedKafkaResource>(Single(appHost, "kafka"));
@@ -85,7 +136,17 @@ public sealed class AppHostModelTests
             await accepting;
         }
 
-        await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions { Port = 0 }, ct);
+        // Another Kafka on the port: it answers, but as another cluster.
+        await using (var foreign = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions { Port = 0 }, ct))
+        {
+            Allocate(kafka, foreign.Port);
+            var result = await check.CheckHealthAsync(context, ct);
+            Assert.Equal(HealthStatus.Unhealthy, result.Status);
+            Assert.Contains($"port {foreign.Port} is in use by another process (another Kafka", result.Description);
+            Assert.Contains("set Kafka:Port to a free port, or stop it", result.Description);
+        }
+
+        await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions { Port = 0, ClusterId = kafka.ClusterId }, ct);
         Allocate(kafka, broker.Port);
         Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(context, ct)).Status);
     }
@@ -133,6 +194,21 @@ public sealed class AppHostModelTests
         }
     }
 
+#if !KAFKA_CONTAINER
+    [Fact]
+    public async Task PublishedKafkaIsReachedByItsResourceNameOnTheContainerPortAndKeepsItsDataInTheVolumePath()
+    {
+        await using var appHost = await CreateAsync(["--publisher", "manifest", "--output-path", Path.Combine(Path.GetTempPath(), "unused.json")]);
+
+        var kafka = Assert.IsType<EmbeddedKafkaResource>(Single(appHost, "kafka"));
+        var endpoint = Assert.Single(kafka.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "tcp");
+        Assert.Equal(EmbeddedKafkaResource.ContainerPort, endpoint.TargetPort);
+        Assert.Null(kafka.ClusterId);
+        Assert.Equal(["--port", "{kafka.bindings.tcp.targetPort}", "--advertised-host", "{kafka.bindings.tcp.host}", "--data-dir", EmbeddedKafkaResource.ContainerDataDirectory],
+            await ManifestArgumentsAsync(kafka));
+    }
+#endif
+
     [Fact]
     public async Task ChartHasAnExternalHttpEndpointAndAnHttpHealthCheck()
     {
@@ -175,6 +251,24 @@ public sealed class AppHostModelTests
         var error = await Assert.ThrowsAnyAsync<Exception>(() => CreateAsync([$"--Kafka:Port={port}"]));
 
         Assert.Contains("Kafka:Port", error.ToString());
+    }
+
+    private static async Task<IReadOnlyList<string>> ManifestArgumentsAsync(IResource resource)
+    {
+        List<string> arguments = [];
+        foreach (var callback in resource.Annotations.OfType<CommandLineArgsCallbackAnnotation>())
+        {
+            var context = new CommandLineArgsCallbackContext([], resource, TestContext.Current.CancellationToken);
+            await callback.Callback(context);
+            arguments.AddRange(context.Args.Select(a => a switch
+            {
+                string text => text,
+                IManifestExpressionProvider expression => expression.ValueExpression,
+                _ => $"{a}",
+            }));
+        }
+
+        return arguments;
     }
 
     private static async Task<IReadOnlyList<string>> ArgumentsAsync(IResource resource)

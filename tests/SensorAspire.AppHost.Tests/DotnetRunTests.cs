@@ -32,6 +32,9 @@ public sealed partial class DotnetRunTests
         }
 
         Assert.DoesNotContain(owned, p => p.CommandLine.Contains("dotnet run --project /", StringComparison.Ordinal));
+        // The broker keeps its data in a directory made for the run, which Ctrl+C deletes with the run.
+        var runDataDirectory = owned.Select(p => RunDataDirectory().Match(p.CommandLine)).Single(m => m.Success).Groups[1].Value;
+        Assert.True(Directory.Exists(runDataDirectory), runDataDirectory);
 
         run.Interrupt();
         var exitCode = await run.WaitForExitAsync(s_stopTimeout);
@@ -39,6 +42,7 @@ public sealed partial class DotnetRunTests
         Assert.True(exitCode == 0, $"exit code {exitCode}{Environment.NewLine}{run.Output}");
         await Wait.UntilAsync(() => owned.All(p => !ProcessTable.IsRunning(p.Id)),
             $"every process the run started to end: {string.Join(", ", owned.Where(p => ProcessTable.IsRunning(p.Id)).Select(p => p.CommandLine))}");
+        Assert.False(Directory.Exists(runDataDirectory), "the run's data directory outlived the run");
         if (certificate.Groups[1].Value.Contains("/sensoraspire-dcp-", StringComparison.Ordinal))
         {
             Assert.False(File.Exists(certificate.Groups[1].Value), "the run's DCP certificate outlived the run");
@@ -91,6 +95,9 @@ public sealed partial class DotnetRunTests
 
     [GeneratedRegex(@"The chart is at (\S+)")]
     private static partial Regex ChartLine();
+
+    [GeneratedRegex(@"--data-dir (\S*/sensoraspire-kafka-\S+)")]
+    private static partial Regex RunDataDirectory();
 
     [GeneratedRegex(@"--tls-cert-file (\S+)")]
     private static partial Regex CertificateFile();

@@ -13,6 +13,8 @@
 // - With a data directory each batch is written to its segment file (to the OS; fsynced too with SyncWrites) before
 //   the response; a failed write is KAFKA_STORAGE_ERROR (56). LogStartOffset in the answer follows retention.
 // - Min version 3 = record batch v2 only (kfake does the same); 3 and 7 must be in range for librdkafka 2.0.2 gates.
+// - A zstd batch below v7 is UNSUPPORTED_COMPRESSION_TYPE (76) for its partition, nothing stored: zstd came with
+//   Produce v7 (KIP-110), and Kafka refuses it below that (ProduceRequest.validateRecords), after the topic checks.
 //
 // Not implemented: transactions (a TransactionalId is rejected with TRANSACTIONAL_ID_AUTHORIZATION_FAILED 53),
 // LogAppendTime topics, max.message.bytes enforcement, the v10 CurrentLeader/NodeEndpoints tags (only sent with
@@ -20,11 +22,15 @@
 
 using SensorAspire.EmbeddedKafka.Cluster;
 using SensorAspire.EmbeddedKafka.Protocol;
+using SensorAspire.EmbeddedKafka.Storage;
 
 namespace SensorAspire.EmbeddedKafka.Apis;
 
 internal sealed class ProduceApi(BrokerState broker) : ApiHandler<ProduceRequest, ProduceResponse>(ApiMessageCatalog.Produce, 3, 10)
 {
+    /// <summary>The first Produce version that may carry zstd batches (KIP-110).</summary>
+    private const short FirstZstdVersion = 7;
+
     protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
     {
         var validAcks = request.Acks is -1 or 0 or 1;
@@ -42,6 +48,7 @@ internal sealed class ProduceApi(BrokerState broker) : ApiHandler<ProduceRequest
                     : request.TransactionalId is not null ? (KafkaErrorCode.TransactionalIdAuthorizationFailed, -1L)
                     : partition is null ? (KafkaErrorCode.UnknownTopicOrPartition, -1L)
                     : partitionData.Records is null ? (KafkaErrorCode.InvalidRecord, -1L)
+                    : context.ApiVersion < FirstZstdVersion && HasZstd(partitionData.Records) ? (KafkaErrorCode.UnsupportedCompressionType, -1L)
                     : partition.Append(partitionData.Records.ToMemory().Span);
                 topicResponse.PartitionResponses.Add(new ProduceResponse.PartitionProduceResponse
                 {
@@ -54,5 +61,11 @@ internal sealed class ProduceApi(BrokerState broker) : ApiHandler<ProduceRequest
         }
 
         return new(request.Acks == 0 ? null : response);
+    }
+
+    private static bool HasZstd(RecordSet records)
+    {
+        var bytes = records.ToMemory().Span;
+        return RecordBatch.LengthBefore(bytes, BatchCompression.Zstd) < bytes.Length;
     }
 }

@@ -13,6 +13,12 @@
 //   requested partition and is woken by the next append to any of them (no sleep loop), or answers at MaxWaitMs,
 //   on topic deletion, or when the broker stops. Only this connection waits; others go on.
 // - Fetch sessions (v7+): always "no session": SessionId 0, ForgottenTopicsData ignored (librdkafka sends session 0).
+// - zstd before v10 (KIP-110: zstd came with Fetch v10; a client that cannot send v10 cannot decompress it either):
+//   a topic whose compression.type is zstd answers UNSUPPORTED_COMPRESSION_TYPE (76) for every partition, as Kafka does
+//   (KafkaApis.maybeConvertFetchedData checks the topic config). A topic where producers chose zstd themselves
+//   (compression.type producer) answers the batches before the first zstd one, and 76 when that is the first batch:
+//   the KIP's rule for data that "uses zstd implicitly". Kafka's code returns such batches and the old client then
+//   fails to decompress them, so this is stricter than Kafka, never more lenient.
 //
 // Not implemented: v13+ (topic ids in Fetch), read_committed filtering (no transactions), rack-aware replicas.
 
@@ -24,10 +30,15 @@ namespace SensorAspire.EmbeddedKafka.Apis;
 
 internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, FetchResponse>(ApiMessageCatalog.Fetch, 4, 12)
 {
+    /// <summary>The first Fetch version whose clients can read zstd batches (KIP-110).</summary>
+    private const short FirstZstdVersion = 10;
+
+    private const string CompressionTypeKey = "compression.type";
+
     protected override ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
     {
         var marks = Marks(request);
-        var (response, bytes, hasError) = Build(request);
+        var (response, bytes, hasError) = Build(request, context.ApiVersion);
         if (hasError || bytes >= Math.Max(1, request.MinBytes) || request.MaxWaitMs <= 0 || context.Aborted.IsCancellationRequested)
         {
             return new(response);
@@ -79,7 +90,7 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
             }
 
             marks = Marks(request);
-            var (response, bytes, hasError) = Build(request);
+            var (response, bytes, hasError) = Build(request, context.ApiVersion);
             if (hasError || bytes >= Math.Max(1, request.MinBytes) || Environment.TickCount64 >= deadline || context.Aborted.IsCancellationRequested)
             {
                 return response;
@@ -104,7 +115,7 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
         return marks;
     }
 
-    private (FetchResponse Response, int Bytes, bool HasError) Build(FetchRequest request)
+    private (FetchResponse Response, int Bytes, bool HasError) Build(FetchRequest request, short version)
     {
         var response = new FetchResponse();
         var total = 0;
@@ -130,6 +141,13 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
                     continue;
                 }
 
+                if (version < FirstZstdVersion && topic!.Configs.GetValueOrDefault(CompressionTypeKey) == "zstd")
+                {
+                    Refuse(data, KafkaErrorCode.UnsupportedCompressionType);
+                    hasError = true;
+                    continue;
+                }
+
                 var highWatermark = partition.HighWatermark;
                 data.HighWatermark = data.LastStableOffset = highWatermark;
                 data.LogStartOffset = partition.LogStartOffset;
@@ -148,6 +166,16 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
                 var slices = new List<ReadOnlyMemory<byte>>(1);
                 var limit = Math.Min(partitionRequest.PartitionMaxBytes, maxBytes - total);
                 var (error, bytes) = partition.Read(partitionRequest.FetchOffset, Math.Max(0, limit), atLeastOne: total == 0, slices);
+                if (error == KafkaErrorCode.None && version < FirstZstdVersion)
+                {
+                    (error, bytes) = CutBeforeZstd(slices, bytes);
+                }
+
+                if (error == KafkaErrorCode.UnsupportedCompressionType)
+                {
+                    Refuse(data, error);
+                }
+
                 if (error != KafkaErrorCode.None)
                 {
                     data.ErrorCode = error;
@@ -167,5 +195,46 @@ internal sealed class FetchApi(BrokerState broker) : ApiHandler<FetchRequest, Fe
         }
 
         return (response, total, hasError);
+    }
+
+    /// <summary>
+    /// Keeps the batches before the first zstd one. When the very first batch is zstd there is nothing this client can
+    /// read: UNSUPPORTED_COMPRESSION_TYPE.
+    /// </summary>
+    private static (KafkaErrorCode Error, int Bytes) CutBeforeZstd(List<ReadOnlyMemory<byte>> slices, int bytes)
+    {
+        var kept = 0;
+        for (var i = 0; i < slices.Count; i++)
+        {
+            var length = RecordBatch.LengthBefore(slices[i].Span, BatchCompression.Zstd);
+            kept += length;
+            if (length == slices[i].Length)
+            {
+                continue;
+            }
+
+            // Slices hold whole batches: keep this one's prefix (if any) and drop everything after it.
+            slices.RemoveRange(i + 1, slices.Count - i - 1);
+            if (length > 0)
+            {
+                slices[i] = slices[i][..length];
+            }
+            else
+            {
+                slices.RemoveAt(i);
+            }
+
+            return kept == 0 ? (KafkaErrorCode.UnsupportedCompressionType, 0) : (KafkaErrorCode.None, kept);
+        }
+
+        return (KafkaErrorCode.None, bytes);
+    }
+
+    /// <summary>Kafka's <c>FetchResponse.partitionResponse</c>: the error, high watermark -1, no records.</summary>
+    private static void Refuse(FetchResponse.PartitionData data, KafkaErrorCode error)
+    {
+        data.ErrorCode = error;
+        data.HighWatermark = data.LastStableOffset = data.LogStartOffset = -1;
+        data.Records = RecordSet.Empty;
     }
 }

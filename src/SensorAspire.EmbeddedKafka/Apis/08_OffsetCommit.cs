@@ -10,9 +10,10 @@
 //   kcat -C with stored offsets): accepted only while the group has no members, creating it as Empty if needed.
 // - Per partition: unknown topic or partition UNKNOWN_TOPIC_OR_PARTITION (3); metadata over 4096 characters
 //   OFFSET_METADATA_TOO_LARGE (12). v9 has v8's wire format.
+// - v7+ GroupInstanceId (KIP-345): a replaced static member id is FENCED_INSTANCE_ID (82), so a consumer that a
+//   restarted instance has taken over cannot overwrite its offsets.
 //
-// Not implemented: RetentionTimeMs (v2-4) is ignored and offsets never expire; static membership (GroupInstanceId);
-// v10 (topic ids).
+// Not implemented: RetentionTimeMs (v2-4) is ignored and offsets never expire; v10 (topic ids).
 
 using SensorAspire.EmbeddedKafka.Cluster;
 using SensorAspire.EmbeddedKafka.Groups;

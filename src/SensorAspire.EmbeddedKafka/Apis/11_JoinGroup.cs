@@ -10,9 +10,15 @@
 //   member's metadata for it, followers an empty list. ProtocolName is never null (librdkafka rejects that).
 //   A protocol name listed twice by one member counts once (the first entry), as in Kafka.
 // - v0 has no RebalanceTimeoutMs; as in Kafka the session timeout stands in for it.
+// - v5+ static membership (KIP-345, GroupInstanceId): a static member never gets MEMBER_ID_REQUIRED. One that joins
+//   without a member id while its instance id is in the group (it restarted) takes that member's place under a new
+//   id; the old id is fenced (FENCED_INSTANCE_ID 82, also on a JoinGroup with it). If the group is Stable and the
+//   protocol it would choose is unchanged, there is no rebalance: the answer carries the current generation and the
+//   leader id as it was before, so even a restarted leader acts as a follower and gets its previous assignment from
+//   SyncGroup, as Kafka answers JoinGroup before v9. A static member that does not rejoin a rebalance stays in the
+//   group until its session times out or LeaveGroup removes it.
 //
-// Not implemented: static membership (GroupInstanceId, KIP-345) answers UNSUPPORTED_VERSION (35), as Kafka did before
-// supporting it; v6+ (flexible, Reason, SkipAssignment), which librdkafka does not use.
+// Not implemented: v6+ (flexible, Reason, SkipAssignment), which librdkafka does not use.
 
 using SensorAspire.EmbeddedKafka.Cluster;
 using SensorAspire.EmbeddedKafka.Groups;

@@ -7,9 +7,10 @@
 // - Checks in Kafka's order: unknown member UNKNOWN_MEMBER_ID (25), wrong generation ILLEGAL_GENERATION (22),
 //   group rebalancing REBALANCE_IN_PROGRESS (27). A new rebalance answers parked followers with 27.
 // - If the leader's SyncGroup does not arrive within the rebalance timeout, members that never synced are removed.
+// - v3+ GroupInstanceId (KIP-345): a replaced static member id is FENCED_INSTANCE_ID (82). A static member that
+//   rejoined a Stable group after a restart is answered as a follower and gets its previous assignment here.
 //
-// Not implemented: static membership (GroupInstanceId); v4+ (flexible; v5 ProtocolType/Name checks), which librdkafka
-// does not use.
+// Not implemented: v4+ (flexible; v5 ProtocolType/Name checks), which librdkafka does not use.
 
 using SensorAspire.EmbeddedKafka.Cluster;
 using SensorAspire.EmbeddedKafka.Groups;

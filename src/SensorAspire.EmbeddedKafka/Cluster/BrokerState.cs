@@ -26,7 +26,16 @@ internal sealed class BrokerState
         LoggerFactory = loggerFactory;
         time ??= TimeProvider.System;
         _directoryLock = LockDataDirectory(options.DataDirectory);
-        ClusterId = LoadClusterId(options.DataDirectory);
+        try
+        {
+            ClusterId = LoadClusterId(options.DataDirectory, options.ClusterId);
+        }
+        catch
+        {
+            _directoryLock?.Dispose(); // refused: the directory stays free for a broker of its own cluster
+            throw;
+        }
+
         Topics = new TopicRegistry(options, time);
 
         // Producer ids found in recovered logs are never handed out again (their idempotence state lives on).
@@ -76,15 +85,24 @@ internal sealed class BrokerState
         Topics.CloseAll();
     }
 
-    private static string LoadClusterId(string? dataDirectory)
+    /// <summary>
+    /// The directory's id when it has one, else <paramref name="requested"/> or a new one, written to the directory. A
+    /// directory of another cluster is refused, as Kafka refuses a log directory whose <c>meta.properties</c> names another
+    /// <c>cluster.id</c>: serving it would hand clients another cluster's data under this cluster's name.
+    /// </summary>
+    private static string LoadClusterId(string? dataDirectory, string? requested)
     {
         var path = dataDirectory is null ? null : Path.Combine(dataDirectory, "cluster-id");
         if (path is not null && File.Exists(path))
         {
-            return File.ReadAllText(path).Trim();
+            var stored = File.ReadAllText(path).Trim();
+            return requested is null || requested == stored
+                ? stored
+                : throw new InvalidOperationException(
+                    $"The data directory '{dataDirectory}' belongs to Kafka cluster {stored}, not {requested}; use another directory or the cluster id it has.");
         }
 
-        var id = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var id = requested ?? NewClusterId();
         if (path is not null)
         {
             File.WriteAllText(path, id);
@@ -92,6 +110,10 @@ internal sealed class BrokerState
 
         return id;
     }
+
+    /// <summary>A cluster id as Kafka makes them (<c>kafka-storage random-uuid</c>): a UUID in URL-safe base64, 22 characters.</summary>
+    public static string NewClusterId() =>
+        Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Disposes components once no connection is left to use them, then lets another broker use the data directory.</summary>
     public async ValueTask DisposeComponentsAsync()

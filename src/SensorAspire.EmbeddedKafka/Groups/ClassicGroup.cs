@@ -14,6 +14,13 @@ namespace SensorAspire.EmbeddedKafka.Groups;
 /// earliest deadline (a member's session, the rebalance timeout, the pending-sync timeout, a KIP-394 pending member);
 /// heartbeats only move deadlines later, so they never touch the timer. There is no initial rebalance delay: a join
 /// phase completes as soon as every known member has rejoined (kfake skips the delay too).
+/// <para>
+/// Static membership (KIP-345) follows Kafka's classic coordinator (<c>GroupCoordinator.scala</c>, and
+/// <c>GroupMetadataManager</c>'s classic paths in the group-coordinator module): a member with a group instance id that
+/// joins without a member id takes over the member its instance id maps to, under a new member id, and the old id is
+/// fenced (FENCED_INSTANCE_ID). A static member is not removed when a join phase ends without it; only its session
+/// timeout or a LeaveGroup removes it.
+/// </para>
 /// </remarks>
 internal sealed partial class ClassicGroup : IDisposable
 {
@@ -36,6 +43,9 @@ internal sealed partial class ClassicGroup : IDisposable
 
     // Members that got their JoinGroup answer but have not sent SyncGroup yet.
     private readonly HashSet<string> _pendingSync = new(StringComparer.Ordinal);
+
+    // KIP-345: group instance id -> the member id that currently holds it.
+    private readonly Dictionary<string, string> _staticMembers = new(StringComparer.Ordinal);
 
     private TimeSpan _rebalanceDeadline;
     private TimeSpan _syncDeadline;
@@ -83,19 +93,23 @@ internal sealed partial class ClassicGroup : IDisposable
 
             if (join.MemberId.Length == 0)
             {
-                return JoinNewMember(join, now);
+                return join.GroupInstanceId is { } instanceId && _staticMembers.TryGetValue(instanceId, out var oldMemberId)
+                    ? ReplaceStaticMember(oldMemberId, join, now)
+                    : JoinNewMember(join, now);
             }
 
-            if (_pendingMembers.Remove(join.MemberId))
+            // KIP-394 pending ids are only handed to dynamic members.
+            if (join.GroupInstanceId is null && _pendingMembers.Remove(join.MemberId))
             {
                 return AddMemberAndRebalance(join.MemberId, join, now);
             }
 
-            if (!_members.TryGetValue(join.MemberId, out var member))
+            if (ValidateMember(join.MemberId, join.GroupInstanceId) is var error and not KafkaErrorCode.None)
             {
-                return Answer(JoinGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId, join.MemberId));
+                return Answer(JoinGroupOutcome.Failed(error, join.MemberId));
             }
 
+            var member = _members[join.MemberId];
             return State switch
             {
                 ClassicGroupState.PreparingRebalance => UpdateMemberAndRebalance(member, join, now),
@@ -125,11 +139,12 @@ internal sealed partial class ClassicGroup : IDisposable
                 return Answer(SyncGroupOutcome.Failed(KafkaErrorCode.CoordinatorNotAvailable));
             }
 
-            if (!_members.TryGetValue(sync.MemberId, out var member))
+            if (ValidateMember(sync.MemberId, sync.GroupInstanceId) is var error and not KafkaErrorCode.None)
             {
-                return Answer(SyncGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId));
+                return Answer(SyncGroupOutcome.Failed(error));
             }
 
+            var member = _members[sync.MemberId];
             if (sync.GenerationId != GenerationId)
             {
                 return Answer(SyncGroupOutcome.Failed(KafkaErrorCode.IllegalGeneration));
@@ -174,7 +189,7 @@ internal sealed partial class ClassicGroup : IDisposable
     }
 
     /// <summary>Heartbeat: keeps the member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.</summary>
-    public KafkaErrorCode Heartbeat(string memberId, int generationId)
+    public KafkaErrorCode Heartbeat(string memberId, int generationId, string? groupInstanceId)
     {
         lock (_lock)
         {
@@ -183,11 +198,12 @@ internal sealed partial class ClassicGroup : IDisposable
                 return KafkaErrorCode.CoordinatorNotAvailable;
             }
 
-            if (!_members.TryGetValue(memberId, out var member))
+            if (ValidateMember(memberId, groupInstanceId) is var error and not KafkaErrorCode.None)
             {
-                return KafkaErrorCode.UnknownMemberId;
+                return error;
             }
 
+            var member = _members[memberId];
             if (generationId != GenerationId)
             {
                 return KafkaErrorCode.IllegalGeneration;
@@ -204,24 +220,9 @@ internal sealed partial class ClassicGroup : IDisposable
         {
             var now = Now();
             var results = new List<LeftMember>(leaving.Count);
-            foreach (var (memberId, instanceId) in leaving)
+            foreach (var member in leaving)
             {
-                var error = KafkaErrorCode.None;
-                if (_pendingMembers.Remove(memberId))
-                {
-                    TryCompleteJoin(now);
-                }
-                else if (_members.TryGetValue(memberId, out var member))
-                {
-                    LogMemberLeft(GroupId, memberId);
-                    RemoveMembersAndUpdateGroup([member], now);
-                }
-                else
-                {
-                    error = KafkaErrorCode.UnknownMemberId;
-                }
-
-                results.Add(new LeftMember(memberId, instanceId, error));
+                results.Add(new LeftMember(member.MemberId, member.GroupInstanceId, LeaveOne(member, now)));
             }
 
             Reschedule(now);
@@ -307,11 +308,39 @@ internal sealed partial class ClassicGroup : IDisposable
         }
     }
 
+    private KafkaErrorCode LeaveOne(LeavingMember leaving, TimeSpan now)
+    {
+        var (memberId, instanceId, reason) = leaving;
+        if (memberId.Length == 0)
+        {
+            // LeaveGroup v3+ (KIP-345) may name a static member by its instance id alone, as an admin removing it does.
+            if (instanceId is null || !_staticMembers.TryGetValue(instanceId, out var currentMemberId))
+            {
+                return KafkaErrorCode.UnknownMemberId;
+            }
+
+            memberId = currentMemberId;
+        }
+        else if (_pendingMembers.Remove(memberId))
+        {
+            TryCompleteJoin(now);
+            return KafkaErrorCode.None;
+        }
+        else if (ValidateMember(memberId, instanceId) is var error and not KafkaErrorCode.None)
+        {
+            return error;
+        }
+
+        LogMemberLeft(GroupId, memberId, reason ?? "none given");
+        RemoveMembersAndUpdateGroup([_members[memberId]], now);
+        return KafkaErrorCode.None;
+    }
+
     private Task<JoinGroupOutcome> JoinNewMember(JoinGroupCommand join, TimeSpan now)
     {
-        // Kafka names members "<client id>-<uuid>".
-        var memberId = $"{join.ClientId}-{Guid.NewGuid()}";
-        if (join.RequireKnownMemberId)
+        // Kafka names members "<client id>-<uuid>", static ones "<group instance id>-<uuid>".
+        var memberId = $"{join.GroupInstanceId ?? join.ClientId}-{Guid.NewGuid()}";
+        if (join.RequireKnownMemberId && join.GroupInstanceId is null)
         {
             // KIP-394: hand out the id first, so a client that retries a lost JoinGroup cannot leave ghost members.
             _pendingMembers[memberId] = now + join.SessionTimeout;
@@ -331,7 +360,61 @@ internal sealed partial class ClassicGroup : IDisposable
         }
 
         _members.Add(memberId, member);
+        if (join.GroupInstanceId is { } instanceId)
+        {
+            _staticMembers[instanceId] = memberId;
+        }
+
         LeaderId ??= memberId;
+        return ParkJoin(member, now);
+    }
+
+    /// <summary>
+    /// A static member rejoined without a member id (its process restarted): it takes over the member its instance id
+    /// maps to under <paramref name="join"/>'s new id, keeping that member's assignment (Kafka's
+    /// <c>updateStaticMemberAndRebalance</c>). The old id is fenced: requests parked under it are answered
+    /// FENCED_INSTANCE_ID now, and later ones with the instance id get the same.
+    /// </summary>
+    private Task<JoinGroupOutcome> ReplaceStaticMember(string oldMemberId, JoinGroupCommand join, TimeSpan now)
+    {
+        var instanceId = join.GroupInstanceId!;
+        var newMemberId = $"{instanceId}-{Guid.NewGuid()}";
+        var currentLeader = LeaderId!;
+        var member = _members[oldMemberId];
+        member.CompleteJoin(JoinGroupOutcome.Failed(KafkaErrorCode.FencedInstanceId, oldMemberId));
+        member.CompleteSync(SyncGroupOutcome.Failed(KafkaErrorCode.FencedInstanceId));
+
+        // Same place in the member order, so "the first remaining member" picks the same leader as before.
+        member.MemberId = newMemberId;
+        _members.SetAt(_members.IndexOf(oldMemberId), newMemberId, member);
+        _staticMembers[instanceId] = newMemberId;
+        if (LeaderId == oldMemberId)
+        {
+            LeaderId = newMemberId;
+        }
+
+        if (_pendingSync.Remove(oldMemberId))
+        {
+            _pendingSync.Add(newMemberId);
+        }
+
+        member.Update(join);
+        member.SessionDeadline = now + member.SessionTimeout;
+        LogStaticMemberReplaced(GroupId, instanceId, oldMemberId, newMemberId);
+
+        // In a Stable group nothing rebalances unless the protocol the group would choose changes (Kafka checks only
+        // that, not the subscription bytes). The answer names the leader as it was before the replacement: a static
+        // leader that restarted then does not see its new id as the leader's, so it does not run an assignment that
+        // a Stable group would ignore, and SyncGroup hands it its old assignment like any follower (JoinGroup before
+        // v9; v9's SkipAssignment, KIP-814, tells the leader instead).
+        if (State == ClassicGroupState.Stable && SelectProtocol() == ProtocolName)
+        {
+            Reschedule(now);
+            return Answer(new JoinGroupOutcome(KafkaErrorCode.None, GenerationId, ProtocolType, ProtocolName, currentLeader, newMemberId, []));
+        }
+
+        // Stable with a different protocol, or CompletingRebalance (the leader may be assigning to the old id):
+        // rebalance. PreparingRebalance: the member simply counts as rejoined.
         return ParkJoin(member, now);
     }
 
@@ -387,10 +470,26 @@ internal sealed partial class ClassicGroup : IDisposable
     /// <summary>Ends the join phase: drops members that did not rejoin, starts the next generation, answers the joins.</summary>
     private void CompleteJoin(TimeSpan now)
     {
-        foreach (var member in _members.Values.Where(member => !member.IsAwaitingJoin).ToList())
+        // Static members that did not rejoin stay (KIP-345): only their session timeout or a LeaveGroup removes them.
+        foreach (var member in _members.Values.Where(member => !member.IsAwaitingJoin && member.GroupInstanceId is null).ToList())
         {
             LogMemberDidNotRejoin(GroupId, member.MemberId);
             RemoveMember(member);
+        }
+
+        if (_members.Count > 0 && !_members.Values.Any(member => member.IsAwaitingJoin))
+        {
+            // Only static members are left and none rejoined: Kafka waits another rebalance timeout rather than form a
+            // generation nobody joined; their sessions expire meanwhile unless they come back.
+            LogNoMemberRejoined(GroupId);
+            _rebalanceDeadline = now + MaxRebalanceTimeout();
+            return;
+        }
+
+        // A leader that did not rejoin (a static one can still be a member) hands over to one that did.
+        if (LeaderId is not null && !_members[LeaderId].IsAwaitingJoin)
+        {
+            LeaderId = _members.Values.First(member => member.IsAwaitingJoin).MemberId;
         }
 
         GenerationId++;
@@ -500,11 +599,12 @@ internal sealed partial class ClassicGroup : IDisposable
             return KafkaErrorCode.None;
         }
 
-        if (!_members.TryGetValue(commit.MemberId, out var member))
+        if (ValidateMember(commit.MemberId, commit.GroupInstanceId) is var error and not KafkaErrorCode.None)
         {
-            return KafkaErrorCode.UnknownMemberId;
+            return error;
         }
 
+        var member = _members[commit.MemberId];
         if (commit.GenerationId != GenerationId)
         {
             return KafkaErrorCode.IllegalGeneration;
@@ -518,6 +618,23 @@ internal sealed partial class ClassicGroup : IDisposable
 
         member.SessionDeadline = now + member.SessionTimeout;
         return KafkaErrorCode.None;
+    }
+
+    /// <summary>
+    /// Kafka's <c>validateCurrentMember</c>: with a group instance id it must map to this member id, or the id is a
+    /// replaced one (FENCED_INSTANCE_ID) or the instance is unknown (UNKNOWN_MEMBER_ID); without one the member id must
+    /// be known.
+    /// </summary>
+    private KafkaErrorCode ValidateMember(string memberId, string? groupInstanceId)
+    {
+        if (groupInstanceId is not null)
+        {
+            return !_staticMembers.TryGetValue(groupInstanceId, out var currentMemberId) ? KafkaErrorCode.UnknownMemberId
+                : currentMemberId != memberId ? KafkaErrorCode.FencedInstanceId
+                : KafkaErrorCode.None;
+        }
+
+        return _members.ContainsKey(memberId) ? KafkaErrorCode.None : KafkaErrorCode.UnknownMemberId;
     }
 
     private void RemoveMembersAndUpdateGroup(IReadOnlyList<GroupMember> members, TimeSpan now)
@@ -541,6 +658,11 @@ internal sealed partial class ClassicGroup : IDisposable
         member.CompleteSync(SyncGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId));
         _members.Remove(member.MemberId);
         _pendingSync.Remove(member.MemberId);
+        if (member.GroupInstanceId is { } instanceId)
+        {
+            _staticMembers.Remove(instanceId);
+        }
+
         if (LeaderId == member.MemberId)
         {
             LeaderId = _members.Count > 0 ? _members.GetAt(0).Key : null;
@@ -665,6 +787,12 @@ internal sealed partial class ClassicGroup : IDisposable
     [LoggerMessage(105, LogLevel.Information, "Group {GroupId}: {Count} members did not send SyncGroup within the rebalance timeout and are removed")]
     private partial void LogSyncTimedOut(string groupId, int count);
 
-    [LoggerMessage(106, LogLevel.Debug, "Group {GroupId} member {MemberId} left")]
-    private partial void LogMemberLeft(string groupId, string memberId);
+    [LoggerMessage(106, LogLevel.Debug, "Group {GroupId} member {MemberId} left (reason: {Reason})")]
+    private partial void LogMemberLeft(string groupId, string memberId, string reason);
+
+    [LoggerMessage(107, LogLevel.Information, "Group {GroupId} static member {GroupInstanceId} rejoined: member {OldMemberId} is replaced by {MemberId}")]
+    private partial void LogStaticMemberReplaced(string groupId, string groupInstanceId, string oldMemberId, string memberId);
+
+    [LoggerMessage(108, LogLevel.Information, "Group {GroupId}: no member rejoined within the rebalance timeout; waiting another rebalance timeout for its static members")]
+    private partial void LogNoMemberRejoined(string groupId);
 }

@@ -11,9 +11,8 @@ namespace SensorAspire.EmbeddedKafka.Groups;
 /// committed offsets; the API handlers translate wire messages into these calls and back.
 /// </summary>
 /// <remarks>
-/// Follows Kafka's <c>GroupCoordinator</c> (classic protocol) as described in the protocol guide, section 12.
-/// Static membership (KIP-345) is not implemented: a join with a group instance id gets UNSUPPORTED_VERSION, which
-/// is what Kafka answered before it supported it.
+/// Follows Kafka's <c>GroupCoordinator</c> (classic protocol) as described in the protocol guide, section 12, static
+/// membership (KIP-345) included.
 /// </remarks>
 internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
 {
@@ -79,11 +78,6 @@ internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
             return Task.FromResult(JoinGroupOutcome.Failed(KafkaErrorCode.InvalidGroupId, join.MemberId));
         }
 
-        if (join.GroupInstanceId is not null)
-        {
-            return Task.FromResult(JoinGroupOutcome.Failed(KafkaErrorCode.UnsupportedVersion, join.MemberId));
-        }
-
         if (join.SessionTimeout < _minSessionTimeout || join.SessionTimeout > MaxSessionTimeout)
         {
             return Task.FromResult(JoinGroupOutcome.Failed(KafkaErrorCode.InvalidSessionTimeout, join.MemberId));
@@ -112,7 +106,8 @@ internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
             : Task.FromResult(SyncGroupOutcome.Failed(KafkaErrorCode.UnknownMemberId));
     }
 
-    public KafkaErrorCode Heartbeat(string groupId, string memberId, int generationId)
+    /// <param name="groupInstanceId">A static member's instance id (Heartbeat v3+); a replaced member id with it is fenced.</param>
+    public KafkaErrorCode Heartbeat(string groupId, string memberId, int generationId, string? groupInstanceId = null)
     {
         if (groupId.Length == 0)
         {
@@ -120,7 +115,7 @@ internal sealed class GroupCoordinator : IDisposable, IAsyncDisposable
         }
 
         return _groups.TryGetValue(groupId, out var group)
-            ? group.Heartbeat(memberId, generationId)
+            ? group.Heartbeat(memberId, generationId, groupInstanceId)
             : KafkaErrorCode.UnknownMemberId;
     }
 

@@ -3,7 +3,8 @@ namespace SensorAspire.EmbeddedKafka.Groups;
 /// <summary>A member of a <see cref="ClassicGroup"/>. Mutated only under the group's lock.</summary>
 internal sealed class GroupMember(string memberId, JoinGroupCommand join)
 {
-    public string MemberId { get; } = memberId;
+    /// <summary>Changes only when a static member rejoins under a new id and takes this member's place (KIP-345).</summary>
+    public string MemberId { get; set; } = memberId;
 
     public string? GroupInstanceId { get; } = join.GroupInstanceId;
 

@@ -36,7 +36,9 @@ public enum KafkaErrorCode : short
     KafkaStorageError = 56,
     UnknownProducerId = 59,
     UnknownLeaderEpoch = 75,
+    UnsupportedCompressionType = 76,
     MemberIdRequired = 79,
+    FencedInstanceId = 82,
     InvalidRecord = 87,
     UnknownTopicId = 100,
 }

@@ -28,6 +28,9 @@ internal readonly record struct RecordBatch(
 
     public bool IsCompressed => (Attributes & 0x7) != 0;
 
+    /// <summary>The codec in attributes bits 0-2 (<see cref="BatchCompression"/>'s constants).</summary>
+    public int Compression => Attributes & 0x7;
+
     public bool IsTransactional => (Attributes & 0x10) != 0;
 
     /// <summary>The sequence of the last record; sequences wrap at int.MaxValue.</summary>
@@ -74,6 +77,34 @@ internal readonly record struct RecordBatch(
 
         var expected = BinaryPrimitives.ReadUInt32BigEndian(bytes[CrcOffset..]);
         return Crc32C(bytes[AttributesOffset..batch.TotalSize]) == expected ? KafkaErrorCode.None : KafkaErrorCode.CorruptMessage;
+    }
+
+    /// <summary>
+    /// How many leading bytes of <paramref name="records"/> are whole batches not compressed with <paramref name="codec"/>:
+    /// all of them when no batch uses it. Reads only batch headers. A malformed batch ends the walk and counts as not
+    /// using the codec: appending rejects it anyway, and stored batches were checked when they were appended.
+    /// </summary>
+    public static int LengthBefore(ReadOnlySpan<byte> records, int codec)
+    {
+        var position = 0;
+        while (records.Length - position >= HeaderSize)
+        {
+            var batch = records[position..];
+            if ((BinaryPrimitives.ReadInt16BigEndian(batch[AttributesOffset..]) & 0x7) == codec)
+            {
+                return position;
+            }
+
+            var batchLength = BinaryPrimitives.ReadInt32BigEndian(batch[8..]);
+            if (batchLength < HeaderSize - LogOverhead || batchLength > batch.Length - LogOverhead)
+            {
+                break;
+            }
+
+            position += batchLength + LogOverhead;
+        }
+
+        return records.Length;
     }
 
     /// <summary>The header fields of a batch already validated (a stored one), without checks.</summary>

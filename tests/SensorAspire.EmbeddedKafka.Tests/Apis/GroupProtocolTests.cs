@@ -7,8 +7,8 @@ using SensorAspire.EmbeddedKafka.Tests.Network;
 namespace SensorAspire.EmbeddedKafka.Tests.Apis;
 
 /// <summary>
-/// Group APIs on the wire at versions real clients skip (v0, the gates old librdkafka checks for) and a member that
-/// vanishes without LeaveGroup, which a well-behaved client never does on purpose.
+/// Group APIs on the wire at versions real clients skip (v0, the gates old librdkafka checks for; LeaveGroup v3+,
+/// which admin tools use) and members that vanish without LeaveGroup (a static member always does, KIP-345).
 /// </summary>
 public sealed class GroupProtocolTests(BrokerFixture fixture)
 {
@@ -17,8 +17,8 @@ public sealed class GroupProtocolTests(BrokerFixture fixture)
     {
         var topic = await GroupTestData.CreateTopicAsync(fixture, "group-v0", partitions: 2);
         await using var client = await RawKafkaClient.ConnectAsync(fixture.Broker);
-        var subscription = Subscription(topic);
-        var assignment = Assignment(topic, 0, 1);
+        var subscription = GroupTestData.Subscription(topic);
+        var assignment = GroupTestData.Assignment(topic, 0, 1);
 
         var coordinator = await client.RoundTripAsync<FindCoordinatorResponse>(ApiMessageCatalog.FindCoordinator, 0, new FindCoordinatorRequest { Key = topic });
         var joined = await client.RoundTripAsync<JoinGroupResponse>(ApiMessageCatalog.JoinGroup, 0, new JoinGroupRequest
@@ -110,14 +110,14 @@ public sealed class GroupProtocolTests(BrokerFixture fixture)
             SessionTimeoutMs = 500,
             RebalanceTimeoutMs = 120_000,
             ProtocolType = "consumer",
-            Protocols = [new() { Name = "range", Metadata = Subscription(topic) }],
+            Protocols = [new() { Name = "range", Metadata = GroupTestData.Subscription(topic) }],
         });
         await silent.RoundTripAsync<SyncGroupResponse>(ApiMessageCatalog.SyncGroup, 0, new SyncGroupRequest
         {
             GroupId = topic,
             GenerationId = joined.GenerationId,
             MemberId = joined.MemberId,
-            Assignments = [new() { MemberId = joined.MemberId, Assignment = Assignment(topic, 0, 1) }],
+            Assignments = [new() { MemberId = joined.MemberId, Assignment = GroupTestData.Assignment(topic, 0, 1) }],
         });
         var assigned = new TaskCompletionSource<List<TopicPartition>>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
@@ -167,7 +167,7 @@ public sealed class GroupProtocolTests(BrokerFixture fixture)
             SessionTimeoutMs = 30_000,
             RebalanceTimeoutMs = 60_000,
             ProtocolType = "consumer",
-            Protocols = [new() { Name = "range", Metadata = Subscription("t") }],
+            Protocols = [new() { Name = "range", Metadata = GroupTestData.Subscription("t") }],
         };
         await first.RoundTripAsync<JoinGroupResponse>(ApiMessageCatalog.JoinGroup, 1, join);
         var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -190,21 +190,117 @@ public sealed class GroupProtocolTests(BrokerFixture fixture)
         Assert.True(outcome is null or EndOfStreamException or IOException, outcome?.ToString());
     }
 
-    /// <summary>A consumer's JoinGroup metadata (ConsumerProtocolSubscription v0, with its int16 version prefix).</summary>
-    private static byte[] Subscription(string topic)
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task LeaveGroupRemovesStaticMembersByInstanceIdInOneBatch(short version)
     {
-        using var writer = new KafkaWriter();
-        writer.WriteInt16(0);
-        new ConsumerProtocolSubscription { Topics = [topic] }.Write(writer, 0);
-        return writer.WrittenSpan.ToArray();
+        var topic = await GroupTestData.CreateTopicAsync(fixture, $"group-leave-v{version}", partitions: 2);
+        await using var a = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        await using var b = await RawKafkaClient.ConnectAsync(fixture.Broker);
+        var first = await a.RoundTripAsync<JoinGroupResponse>(ApiMessageCatalog.JoinGroup, 5, StaticJoin(topic, "a"));
+        await a.RoundTripAsync<SyncGroupResponse>(ApiMessageCatalog.SyncGroup, 3, StaticSync(topic, first, "a"));
+
+        // b's join parks until a rejoins; a learns of the rebalance from its heartbeat, as a real member does.
+        await b.SendAsync(ApiMessageCatalog.JoinGroup, 5, StaticJoin(topic, "b"));
+        await Wait.ForAsync(
+            async _ => await StaticHeartbeatAsync(a, topic, first, "a") == KafkaErrorCode.RebalanceInProgress ? "rebalancing" : null,
+            "the rebalance b's join starts");
+        var aJoined = await a.RoundTripAsync<JoinGroupResponse>(ApiMessageCatalog.JoinGroup, 5, StaticJoin(topic, "a", first.MemberId));
+        var (_, body) = await b.ReceiveAsync(ApiMessageCatalog.JoinGroup, 5);
+        var bJoined = new JoinGroupResponse();
+        bJoined.Read(body, 5);
+        await a.RoundTripAsync<SyncGroupResponse>(ApiMessageCatalog.SyncGroup, 3, StaticSync(topic, aJoined, "a"));
+        await b.RoundTripAsync<SyncGroupResponse>(ApiMessageCatalog.SyncGroup, 3, StaticSync(topic, bJoined, "b"));
+        var described = await a.RoundTripAsync<DescribeGroupsResponse>(ApiMessageCatalog.DescribeGroups, 4, new DescribeGroupsRequest { Groups = [topic] });
+
+        var left = await a.RoundTripAsync<LeaveGroupResponse>(ApiMessageCatalog.LeaveGroup, version, new LeaveGroupRequest
+        {
+            GroupId = topic,
+            Members =
+            [
+                new() { MemberId = "", GroupInstanceId = "a", Reason = "removed by an admin" },
+                new() { MemberId = "a-stale-member-id", GroupInstanceId = "b" },
+                new() { MemberId = bJoined.MemberId, GroupInstanceId = "b" },
+                new() { MemberId = "", GroupInstanceId = "ghost" },
+            ],
+        });
+        var afterLeave = await a.RoundTripAsync<DescribeGroupsResponse>(ApiMessageCatalog.DescribeGroups, 4, new DescribeGroupsRequest { Groups = [topic] });
+
+        Assert.Equal(
+            [(aJoined.MemberId, "a"), (bJoined.MemberId, "b")],
+            Assert.Single(described.Groups).Members.Select(member => (member.MemberId, member.GroupInstanceId)));
+        Assert.Equal(KafkaErrorCode.None, left.ErrorCode);
+        Assert.Equal(
+            [
+                ("", "a", KafkaErrorCode.None),
+                ("a-stale-member-id", "b", KafkaErrorCode.FencedInstanceId),
+                (bJoined.MemberId, "b", KafkaErrorCode.None),
+                ("", "ghost", KafkaErrorCode.UnknownMemberId),
+            ],
+            left.Members.Select(member => (member.MemberId, member.GroupInstanceId, member.ErrorCode)));
+        var group = Assert.Single(afterLeave.Groups);
+        Assert.Equal("Empty", group.GroupState);
+        Assert.Empty(group.Members);
     }
 
-    /// <summary>A leader's assignment for one member (ConsumerProtocolAssignment v0, with its int16 version prefix).</summary>
-    private static byte[] Assignment(string topic, params int[] partitions)
+    [Fact]
+    public async Task StaticMemberThatGoesSilentIsRemovedWhenItsSessionTimesOut()
     {
-        using var writer = new KafkaWriter();
-        writer.WriteInt16(0);
-        new ConsumerProtocolAssignment { AssignedPartitions = [new() { Topic = topic, Partitions = [.. partitions] }] }.Write(writer, 0);
-        return writer.WrittenSpan.ToArray();
+        var topic = await GroupTestData.CreateTopicAsync(fixture, "group-static-silent", partitions: 1);
+        await using var client = await RawKafkaClient.ConnectAsync(fixture.Broker);
+
+        // A static member sends no LeaveGroup when it closes; its 500 ms session is what ends its membership.
+        var joined = await client.RoundTripAsync<JoinGroupResponse>(ApiMessageCatalog.JoinGroup, 5, StaticJoin(topic, "quiet", sessionTimeoutMs: 500));
+        await client.RoundTripAsync<SyncGroupResponse>(ApiMessageCatalog.SyncGroup, 3, StaticSync(topic, joined, "quiet"));
+        var empty = await Wait.ForAsync(
+            async _ =>
+            {
+                var described = await client.RoundTripAsync<DescribeGroupsResponse>(ApiMessageCatalog.DescribeGroups, 4, new DescribeGroupsRequest { Groups = [topic] });
+                return Assert.Single(described.Groups) is { GroupState: "Empty" } group ? group : null;
+            },
+            "the silent static member's session to expire");
+        var heartbeat = await StaticHeartbeatAsync(client, topic, joined, "quiet");
+        var returning = await client.RoundTripAsync<JoinGroupResponse>(ApiMessageCatalog.JoinGroup, 5, StaticJoin(topic, "quiet"));
+
+        Assert.Empty(empty.Members);
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, heartbeat);
+        Assert.Equal(KafkaErrorCode.None, returning.ErrorCode);
+        Assert.True(returning.GenerationId > joined.GenerationId, $"generation {returning.GenerationId} after {joined.GenerationId}");
+        Assert.Equal(returning.MemberId, Assert.Single(returning.Members).MemberId);
     }
+
+    /// <summary>JoinGroup v5 of a static member; an empty member id is a (re)start.</summary>
+    private static JoinGroupRequest StaticJoin(string topic, string instanceId, string memberId = "", int sessionTimeoutMs = 30_000) => new()
+    {
+        GroupId = topic,
+        MemberId = memberId,
+        GroupInstanceId = instanceId,
+        SessionTimeoutMs = sessionTimeoutMs,
+        RebalanceTimeoutMs = 60_000,
+        ProtocolType = "consumer",
+        Protocols = [new() { Name = "range", Metadata = GroupTestData.Subscription(topic) }],
+    };
+
+    /// <summary>SyncGroup v3; a leader (its JoinGroup answer lists the members) assigns every partition to itself.</summary>
+    private static SyncGroupRequest StaticSync(string topic, JoinGroupResponse joined, string instanceId) => new()
+    {
+        GroupId = topic,
+        GenerationId = joined.GenerationId,
+        MemberId = joined.MemberId,
+        GroupInstanceId = instanceId,
+        Assignments = joined.Leader == joined.MemberId
+            ? [new() { MemberId = joined.MemberId, Assignment = GroupTestData.Assignment(topic, 0, 1) }]
+            : [],
+    };
+
+    private static async Task<KafkaErrorCode> StaticHeartbeatAsync(RawKafkaClient client, string topic, JoinGroupResponse joined, string instanceId) =>
+        (await client.RoundTripAsync<HeartbeatResponse>(ApiMessageCatalog.Heartbeat, 3, new HeartbeatRequest
+        {
+            GroupId = topic,
+            GenerationId = joined.GenerationId,
+            MemberId = joined.MemberId,
+            GroupInstanceId = instanceId,
+        })).ErrorCode;
 }

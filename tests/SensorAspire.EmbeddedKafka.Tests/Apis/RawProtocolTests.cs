@@ -84,6 +84,15 @@ public sealed class RawProtocolTests(BrokerFixture fixture)
         Assert.Equal(((short)4, (short)12), ranges[1]);
         Assert.Equal(((short)1, (short)7), ranges[2]);
         Assert.Equal(((short)0, (short)12), ranges[3]);
+
+        // Static membership (KIP-345) needs JoinGroup 5, SyncGroup 3, Heartbeat 3 and OffsetCommit 7 (what librdkafka
+        // sends with group.instance.id), LeaveGroup 3+ to remove by instance id and DescribeGroups 4+ to show it.
+        Assert.Equal(((short)0, (short)9), ranges[8]);
+        Assert.Equal(((short)0, (short)5), ranges[11]);
+        Assert.Equal(((short)0, (short)3), ranges[12]);
+        Assert.Equal(((short)0, (short)5), ranges[13]);
+        Assert.Equal(((short)0, (short)3), ranges[14]);
+        Assert.Equal(((short)0, (short)5), ranges[15]);
         Assert.Equal(((short)0, (short)3), ranges[18]);
         Assert.Equal(((short)0, (short)4), ranges[19]);
         Assert.Equal(((short)0, (short)4), ranges[20]);

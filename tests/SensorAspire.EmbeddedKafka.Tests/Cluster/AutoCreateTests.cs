@@ -1,5 +1,7 @@
 using Confluent.Kafka;
+using SensorAspire.EmbeddedKafka.Protocol;
 using SensorAspire.EmbeddedKafka.Tests.Clients;
+using SensorAspire.EmbeddedKafka.Tests.Network;
 
 namespace SensorAspire.EmbeddedKafka.Tests.Cluster;
 
@@ -34,5 +36,55 @@ public sealed class AutoCreateTests
 
         Assert.Equal(PersistenceStatus.Persisted, result.Status);
         Assert.Equal(4, metadata.Topics.Single().Partitions.Count);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(12)]
+    public async Task MetadataNeverAutoCreatesNamesWithKafkasInternalPrefix(short version)
+    {
+        // A broker of its own, so the listing of every topic below sees only what this test asked for.
+        await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions(), TestContext.Current.CancellationToken);
+        await using var client = await RawKafkaClient.ConnectAsync(broker);
+        string[] names = ["__consumer_offsets", "__transaction_state", "__burrow-probe", "ordinary"];
+
+        // Metadata v1-3 always allow auto-creation; v4+ ask for it explicitly.
+        var asked = await client.RoundTripAsync<MetadataResponse>(ApiMessageCatalog.Metadata, version, new MetadataRequest
+        {
+            Topics = [.. names.Select(name => new MetadataRequest.MetadataRequestTopic { Name = name })],
+            AllowAutoTopicCreation = true,
+        });
+        var all = await client.RoundTripAsync<MetadataResponse>(ApiMessageCatalog.Metadata, version, new MetadataRequest { Topics = null });
+
+        Assert.Equal(
+            [
+                ("__consumer_offsets", KafkaErrorCode.UnknownTopicOrPartition, true),
+                ("__transaction_state", KafkaErrorCode.UnknownTopicOrPartition, true),
+                ("__burrow-probe", KafkaErrorCode.UnknownTopicOrPartition, false),
+                ("ordinary", KafkaErrorCode.None, false),
+            ],
+            asked.Topics.Select(topic => (topic.Name, topic.ErrorCode, topic.IsInternal)));
+        Assert.Equal(["ordinary"], all.Topics.Select(topic => topic.Name));
+    }
+
+    [Fact]
+    public async Task CreateTopicsStillCreatesANameWithTheInternalPrefix()
+    {
+        await using var broker = await EmbeddedKafkaBroker.StartAsync(new EmbeddedKafkaOptions(), TestContext.Current.CancellationToken);
+        await using var client = await RawKafkaClient.ConnectAsync(broker);
+
+        // Kafka lets an admin create such a topic on purpose; only lookups never create it.
+        var created = await client.RoundTripAsync<CreateTopicsResponse>(ApiMessageCatalog.CreateTopics, 4, new CreateTopicsRequest
+        {
+            Topics = [new CreateTopicsRequest.CreatableTopic { Name = "__made-on-purpose", NumPartitions = 1, ReplicationFactor = 1 }],
+        });
+        var metadata = await client.RoundTripAsync<MetadataResponse>(ApiMessageCatalog.Metadata, 12, new MetadataRequest
+        {
+            Topics = [new MetadataRequest.MetadataRequestTopic { Name = "__made-on-purpose" }],
+        });
+
+        Assert.Equal(KafkaErrorCode.None, Assert.Single(created.Topics).ErrorCode);
+        Assert.Equal((KafkaErrorCode.None, false), (Assert.Single(metadata.Topics).ErrorCode, metadata.Topics[0].IsInternal));
     }
 }

@@ -5,9 +5,10 @@ namespace SensorAspire.EmbeddedKafka.Tests.Groups;
 /// <summary>
 /// Runs named members of one consumer group, each on its own thread (a Confluent consumer is single-threaded). Every
 /// member processes a message by recording it in an <see cref="ObservedGroup"/>, then commits it synchronously:
-/// "commit after processing", so a partition that moves resumes exactly after the last processed message.
+/// "commit after processing", so a partition that moves resumes exactly after the last processed message. With
+/// <paramref name="staticMembers"/> every member's name is also its <c>group.instance.id</c> (KIP-345).
 /// </summary>
-internal sealed class ConsumerGroupRunner(ConsumerConfig config, string topic, ObservedGroup observed) : IAsyncDisposable
+internal sealed class ConsumerGroupRunner(ConsumerConfig config, string topic, ObservedGroup observed, bool staticMembers = false) : IAsyncDisposable
 {
     private readonly Dictionary<string, (CancellationTokenSource Stop, Task Loop)> _members = [];
 
@@ -19,7 +20,7 @@ internal sealed class ConsumerGroupRunner(ConsumerConfig config, string topic, O
         _members.Add(name, (stop, loop));
     }
 
-    /// <summary>Closes one member cleanly (final revoke, then LeaveGroup) and waits for its thread.</summary>
+    /// <summary>Closes one member cleanly (final revoke, then LeaveGroup unless it is static) and waits for its thread.</summary>
     public async Task StopAsync(string name)
     {
         var (stop, loop) = _members[name];
@@ -36,15 +37,24 @@ internal sealed class ConsumerGroupRunner(ConsumerConfig config, string topic, O
         try
         {
             var memberConfig = new ConsumerConfig(config.ToDictionary(entry => entry.Key, entry => entry.Value)) { ClientId = name };
+            if (staticMembers)
+            {
+                memberConfig.GroupInstanceId = name;
+            }
+
             using var consumer = new ConsumerBuilder<string, string>(memberConfig)
                 // Eager assignors revoke everything before assigning; cooperative ones add and revoke increments.
                 .SetPartitionsAssignedHandler((_, partitions) => observed.Update(state =>
                 {
                     state.Assignments.TryAdd(name, []);
                     state.Assignments[name].UnionWith(partitions.Select(tp => tp.Partition.Value));
+                    state.Rebalances.Add(new RebalanceEvent(name, Assigned: true, [.. partitions.Select(tp => tp.Partition.Value).Order()]));
                 }))
-                .SetPartitionsRevokedHandler((_, partitions) =>
-                    observed.Update(state => state.Assignments[name].ExceptWith(partitions.Select(tp => tp.Partition.Value))))
+                .SetPartitionsRevokedHandler((_, partitions) => observed.Update(state =>
+                {
+                    state.Assignments[name].ExceptWith(partitions.Select(tp => tp.Partition.Value));
+                    state.Rebalances.Add(new RebalanceEvent(name, Assigned: false, [.. partitions.Select(tp => tp.Partition.Value).Order()]));
+                }))
                 .SetErrorHandler((_, error) => TestContext.Current.TestOutputHelper?.WriteLine($"{name}: {error.Code} {error.Reason}"))
                 .Build();
             consumer.Subscribe(topic);

@@ -317,16 +317,204 @@ public sealed class GroupCoordinatorTests : IDisposable
     }
 
     [Fact]
-    public async Task JoinValidatesGroupIdSessionTimeoutAndStaticMembership()
+    public async Task JoinValidatesGroupIdSessionTimeoutAndMemberId()
     {
         Assert.Equal(KafkaErrorCode.InvalidGroupId, (await Completed(_coordinator.JoinGroupAsync(Join("")))).Error);
         Assert.Equal(KafkaErrorCode.InvalidSessionTimeout,
             (await Completed(_coordinator.JoinGroupAsync(Join("g", session: TimeSpan.FromMilliseconds(99))))).Error);
         Assert.Equal(KafkaErrorCode.InvalidSessionTimeout,
             (await Completed(_coordinator.JoinGroupAsync(Join("g", session: TimeSpan.FromMinutes(31))))).Error);
-        Assert.Equal(KafkaErrorCode.UnsupportedVersion,
-            (await Completed(_coordinator.JoinGroupAsync(Join("g") with { GroupInstanceId = "static-1" }))).Error);
         Assert.Equal(KafkaErrorCode.UnknownMemberId, (await Completed(_coordinator.JoinGroupAsync(Join("other", "stale")))).Error);
+    }
+
+    [Fact]
+    public async Task NewStaticMemberJoinsAtOnceWithoutBeingToldItsIdFirst()
+    {
+        var joined = await Completed(_coordinator.JoinGroupAsync(StaticJoin("g", "instance-a") with { RequireKnownMemberId = true }));
+
+        Assert.Equal(KafkaErrorCode.None, joined.Error);
+        Assert.Equal(1, joined.GenerationId);
+        Assert.StartsWith("instance-a-", joined.MemberId, StringComparison.Ordinal);
+        Assert.Equal("instance-a", Assert.Single(joined.Members).GroupInstanceId);
+        Assert.Equal("instance-a", Assert.Single(_coordinator.DescribeGroup("g").Members).GroupInstanceId);
+    }
+
+    [Fact]
+    public async Task RestartedStaticFollowerTakesItsPlaceAndAssignmentBackWithoutARebalance()
+    {
+        var (leader, follower) = await StableStaticGroupOfTwo("g");
+
+        // The follower's process restarted: it joins with its instance id and no member id.
+        var rejoined = await Completed(_coordinator.JoinGroupAsync(StaticJoin("g", "b", clientId: "b")));
+        var synced = await Completed(_coordinator.SyncGroupAsync(Sync("g", rejoined) with { GroupInstanceId = "b" }));
+
+        Assert.Equal(KafkaErrorCode.None, rejoined.Error);
+        Assert.NotEqual(follower.MemberId, rejoined.MemberId);
+        Assert.Equal(follower.GenerationId, rejoined.GenerationId);
+        Assert.Equal(leader.MemberId, rejoined.LeaderId);
+        Assert.Empty(rejoined.Members);
+        Assert.Equal(KafkaErrorCode.None, synced.Error);
+        Assert.Equal([2], synced.Assignment);
+        Assert.Equal(KafkaErrorCode.None, _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId, "a"));
+        var described = _coordinator.DescribeGroup("g");
+        Assert.Equal(nameof(ClassicGroupState.Stable), described.State);
+        Assert.Equal([leader.MemberId, rejoined.MemberId], described.Members.Select(member => member.MemberId));
+    }
+
+    [Fact]
+    public async Task RestartedStaticLeaderIsAnsweredAsAFollowerAndGetsItsPreviousAssignment()
+    {
+        var (leader, follower) = await StableStaticGroupOfTwo("g");
+
+        var rejoined = await Completed(_coordinator.JoinGroupAsync(StaticJoin("g", "a")));
+        var synced = await Completed(_coordinator.SyncGroupAsync(Sync("g", rejoined) with { GroupInstanceId = "a" }));
+
+        // The answer names the leader's old id, so the restarted leader does not run an assignment (JoinGroup < v9).
+        Assert.Equal(leader.MemberId, rejoined.LeaderId);
+        Assert.NotEqual(rejoined.MemberId, rejoined.LeaderId);
+        Assert.Empty(rejoined.Members);
+        Assert.Equal(leader.GenerationId, rejoined.GenerationId);
+        Assert.Equal([1], synced.Assignment);
+        Assert.Equal(KafkaErrorCode.None, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId, "b"));
+
+        // The group itself now knows the new id as its leader: a rejoin with it rebalances, as a leader's rejoin does.
+        var leaderRejoin = _coordinator.JoinGroupAsync(Join("g", rejoined.MemberId) with { GroupInstanceId = "a" });
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId, "b"));
+        var followerRejoin = await Completed(_coordinator.JoinGroupAsync(Join("g", follower.MemberId) with { GroupInstanceId = "b" }));
+        Assert.Equal(rejoined.MemberId, followerRejoin.LeaderId);
+        Assert.Equal(rejoined.MemberId, (await Completed(leaderRejoin)).LeaderId);
+    }
+
+    [Fact]
+    public async Task ReplacedStaticMemberIdIsFencedEverywhere()
+    {
+        var (leader, follower) = await StableStaticGroupOfTwo("g");
+        var rejoined = await Completed(_coordinator.JoinGroupAsync(StaticJoin("g", "b", clientId: "b")));
+        var offset = new PartitionCommit("orders", 0, 10, -1, null);
+
+        Assert.Equal(KafkaErrorCode.FencedInstanceId, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId, "b"));
+        Assert.Equal(KafkaErrorCode.FencedInstanceId,
+            (await Completed(_coordinator.SyncGroupAsync(Sync("g", follower) with { GroupInstanceId = "b" }))).Error);
+        Assert.Equal(KafkaErrorCode.FencedInstanceId,
+            Assert.Single(_coordinator.CommitOffsets(MemberCommit("g", follower, offset) with { GroupInstanceId = "b" })));
+        Assert.Equal(KafkaErrorCode.FencedInstanceId,
+            (await Completed(_coordinator.JoinGroupAsync(Join("g", follower.MemberId) with { GroupInstanceId = "b" }))).Error);
+        Assert.Equal(KafkaErrorCode.FencedInstanceId,
+            Assert.Single(_coordinator.LeaveGroup("g", [new LeavingMember(follower.MemberId, "b")])).Error);
+
+        // Without its instance id the old id is simply unknown; the new id works, and nothing rebalanced.
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId));
+        Assert.Equal(KafkaErrorCode.None,
+            Assert.Single(_coordinator.CommitOffsets(MemberCommit("g", rejoined, offset) with { GroupInstanceId = "b" })));
+        Assert.Equal(KafkaErrorCode.None, _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId, "a"));
+    }
+
+    [Fact]
+    public async Task StaticMemberReplacedWhileAwaitingSyncIsFencedAndTheGroupRebalances()
+    {
+        var (leader, follower) = await RebalancedStaticGroupOfTwo("g");
+        var parkedSync = _coordinator.SyncGroupAsync(Sync("g", follower) with { GroupInstanceId = "b" });
+
+        // The leader may already be assigning to the old id, so Kafka rebalances rather than hand the new id nothing.
+        var replacement = _coordinator.JoinGroupAsync(StaticJoin("g", "b", clientId: "b"));
+
+        Assert.Equal(KafkaErrorCode.FencedInstanceId, (await Completed(parkedSync)).Error);
+        Assert.False(replacement.IsCompleted);
+        var leaderRejoin = await Completed(_coordinator.JoinGroupAsync(Join("g", leader.MemberId) with { GroupInstanceId = "a" }));
+        var joined = await Completed(replacement);
+        Assert.Equal(leader.GenerationId + 1, joined.GenerationId);
+        Assert.Equal(
+            [(leader.MemberId, "a"), (joined.MemberId, "b")],
+            leaderRejoin.Members.Select(member => (member.MemberId, member.GroupInstanceId)));
+    }
+
+    [Fact]
+    public async Task StaticMemberRejoiningWithAProtocolTheGroupWouldSwitchToRebalances()
+    {
+        var a = await Completed(_coordinator.JoinGroupAsync(StaticJoin("g", "a")));
+        await Completed(_coordinator.SyncGroupAsync(Sync("g", a, new MemberAssignment(a.MemberId, [1])) with { GroupInstanceId = "a" }));
+
+        var rejoined = await Completed(_coordinator.JoinGroupAsync(StaticJoin("g", "a", protocols: Protocols("roundrobin"))));
+
+        Assert.Equal(a.GenerationId + 1, rejoined.GenerationId);
+        Assert.Equal("roundrobin", rejoined.ProtocolName);
+        Assert.Equal(rejoined.MemberId, rejoined.LeaderId);
+    }
+
+    [Fact]
+    public async Task StaticMemberThatStopsHeartbeatingIsRemovedWhenItsSessionExpires()
+    {
+        var (leader, follower) = await StableStaticGroupOfTwo("g");
+
+        // A static member that closed sends no LeaveGroup; only the expiry of its 10 s session removes it.
+        for (var i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(4));
+            _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId, "a");
+        }
+
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId, "a"));
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId, "b"));
+        var rejoined = await Completed(_coordinator.JoinGroupAsync(Join("g", leader.MemberId) with { GroupInstanceId = "a" }));
+        Assert.Equal([leader.MemberId], rejoined.Members.Select(member => member.MemberId));
+
+        // The instance id is free again: the next join with it is a new member and rebalances.
+        var returning = _coordinator.JoinGroupAsync(StaticJoin("g", "b", clientId: "b"));
+        Assert.False(returning.IsCompleted);
+    }
+
+    [Fact]
+    public async Task StaticMemberThatDoesNotRejoinARebalanceStaysInTheGroup()
+    {
+        var (leader, follower) = await StableStaticGroupOfTwo("g", session: TimeSpan.FromMinutes(5));
+        var newcomer = _coordinator.JoinGroupAsync(Join("g", clientId: "c"));
+        var leaderRejoin = _coordinator.JoinGroupAsync(Join("g", leader.MemberId) with { GroupInstanceId = "a" });
+
+        _time.Advance(s_rebalance);
+
+        // A dynamic member would be dropped here (RebalanceTimeoutDropsMembersThatDidNotRejoin); a static one stays.
+        var joined = await Completed(leaderRejoin);
+        Assert.Equal(KafkaErrorCode.None, (await Completed(newcomer)).Error);
+        Assert.Equal(3, joined.Members.Count);
+        Assert.Contains(follower.MemberId, joined.Members.Select(member => member.MemberId));
+        Assert.Equal(KafkaErrorCode.IllegalGeneration, _coordinator.Heartbeat("g", follower.MemberId, follower.GenerationId, "b"));
+    }
+
+    [Fact]
+    public async Task JoinPhaseThatNoMemberRejoinsWaitsAnotherRebalanceTimeoutForStaticMembers()
+    {
+        var (leader, follower) = await StableStaticGroupOfTwo("g", session: TimeSpan.FromMinutes(5));
+        var newcomer = _coordinator.JoinGroupAsync(Join("g", clientId: "c"));
+        _coordinator.LeaveGroup("g", [new LeavingMember(MemberIdOf("g", clientId: "c"), null)]);
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, (await Completed(newcomer)).Error);
+
+        _time.Advance(s_rebalance);
+
+        Assert.Equal(nameof(ClassicGroupState.PreparingRebalance), _coordinator.DescribeGroup("g").State);
+        var followerRejoin = _coordinator.JoinGroupAsync(Join("g", follower.MemberId) with { GroupInstanceId = "b" });
+        Assert.False(followerRejoin.IsCompleted);
+        _time.Advance(s_rebalance);
+
+        // The follower is the only one that came back, so it leads the next generation; the silent leader stays.
+        var joined = await Completed(followerRejoin);
+        Assert.Equal(follower.MemberId, joined.LeaderId);
+        Assert.Equal([leader.MemberId, follower.MemberId], joined.Members.Select(member => member.MemberId));
+    }
+
+    [Fact]
+    public async Task LeaveByInstanceIdAloneRemovesTheStaticMemberAndReportsUnknownInstances()
+    {
+        var (leader, follower) = await StableStaticGroupOfTwo("g");
+
+        var results = _coordinator.LeaveGroup("g", [new LeavingMember("", "b"), new LeavingMember("", "nobody"), new LeavingMember("", null)]);
+
+        Assert.Equal(
+            [("", "b", KafkaErrorCode.None), ("", "nobody", KafkaErrorCode.UnknownMemberId), ("", null, KafkaErrorCode.UnknownMemberId)],
+            results.Select(result => (result.MemberId, result.GroupInstanceId, result.Error)));
+        Assert.Equal(KafkaErrorCode.RebalanceInProgress, _coordinator.Heartbeat("g", leader.MemberId, leader.GenerationId, "a"));
+        var rejoined = await Completed(_coordinator.JoinGroupAsync(Join("g", leader.MemberId) with { GroupInstanceId = "a" }));
+        Assert.Equal([leader.MemberId], rejoined.Members.Select(member => member.MemberId));
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, _coordinator.Heartbeat("g", follower.MemberId, rejoined.GenerationId, "b"));
     }
 
     [Fact]
@@ -534,6 +722,38 @@ public sealed class GroupCoordinatorTests : IDisposable
         await Completed(_coordinator.SyncGroupAsync(Sync(groupId, follower)));
         return (leader, follower);
     }
+
+    /// <summary>Static members "a" (leader, assigned [1]) and "b" (follower, assigned [2]) of a Stable group.</summary>
+    private async Task<(JoinGroupOutcome Leader, JoinGroupOutcome Follower)> StableStaticGroupOfTwo(string groupId, TimeSpan? session = null)
+    {
+        var (leader, follower) = await RebalancedStaticGroupOfTwo(groupId, session);
+        await Completed(_coordinator.SyncGroupAsync(Sync(groupId, leader,
+            new MemberAssignment(leader.MemberId, [1]), new MemberAssignment(follower.MemberId, [2])) with { GroupInstanceId = "a" }));
+        await Completed(_coordinator.SyncGroupAsync(Sync(groupId, follower) with { GroupInstanceId = "b" }));
+        return (leader, follower);
+    }
+
+    private async Task<(JoinGroupOutcome Leader, JoinGroupOutcome Follower)> RebalancedStaticGroupOfTwo(string groupId, TimeSpan? session = null)
+    {
+        var a = await Completed(_coordinator.JoinGroupAsync(StaticJoin(groupId, "a", session: session)));
+        await Completed(_coordinator.SyncGroupAsync(Sync(groupId, a) with { GroupInstanceId = "a" }));
+        var bJoin = _coordinator.JoinGroupAsync(StaticJoin(groupId, "b", clientId: "b", session: session));
+        var aJoin = _coordinator.JoinGroupAsync(Join(groupId, a.MemberId, session: session) with { GroupInstanceId = "a" });
+        return (await Completed(aJoin), await Completed(bJoin));
+    }
+
+    /// <summary>A member's id read from DescribeGroups, for one whose JoinGroup has not been answered yet.</summary>
+    private string MemberIdOf(string groupId, string clientId) =>
+        _coordinator.DescribeGroup(groupId).Members.Single(member => member.ClientId == clientId).MemberId;
+
+    /// <summary>A static member joining without a member id (first start, or a restart).</summary>
+    private static JoinGroupCommand StaticJoin(
+        string groupId,
+        string instanceId,
+        string clientId = "client",
+        TimeSpan? session = null,
+        IReadOnlyList<GroupProtocol>? protocols = null) =>
+        Join(groupId, "", clientId, session, protocols) with { GroupInstanceId = instanceId };
 
     private static JoinGroupCommand Join(
         string groupId,

@@ -1,8 +1,9 @@
 using Confluent.Kafka;
+using SensorAspire.EmbeddedKafka.Protocol;
 
 namespace SensorAspire.EmbeddedKafka.Tests.Groups;
 
-/// <summary>Topics and messages for the consumer-group tests (Confluent.Kafka and kcat alike).</summary>
+/// <summary>Topics, messages and consumer-protocol bytes for the consumer-group tests (Confluent.Kafka, kcat and raw requests alike).</summary>
 internal static class GroupTestData
 {
     /// <summary>Creates a uniquely named topic; tests use its name as their group id too.</summary>
@@ -26,4 +27,22 @@ internal static class GroupTestData
     /// <summary>The next message, or a failed assertion if none arrives within <see cref="Wait.DefaultTimeout"/>.</summary>
     public static ConsumeResult<TKey, TValue> ConsumeOne<TKey, TValue>(IConsumer<TKey, TValue> consumer) =>
         consumer.Consume(Wait.DefaultTimeout) ?? throw new Xunit.Sdk.XunitException("No message within the timeout.");
+
+    /// <summary>A consumer's JoinGroup metadata (ConsumerProtocolSubscription v0, with its int16 version prefix).</summary>
+    public static byte[] Subscription(string topic)
+    {
+        using var writer = new KafkaWriter();
+        writer.WriteInt16(0);
+        new ConsumerProtocolSubscription { Topics = [topic] }.Write(writer, 0);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A leader's assignment for one member (ConsumerProtocolAssignment v0, with its int16 version prefix).</summary>
+    public static byte[] Assignment(string topic, params int[] partitions)
+    {
+        using var writer = new KafkaWriter();
+        writer.WriteInt16(0);
+        new ConsumerProtocolAssignment { AssignedPartitions = [new() { Topic = topic, Partitions = [.. partitions] }] }.Write(writer, 0);
+        return writer.WrittenSpan.ToArray();
+    }
 }

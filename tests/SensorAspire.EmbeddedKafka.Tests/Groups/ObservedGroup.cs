@@ -65,6 +65,9 @@ internal sealed class GroupSnapshot
 
     public List<ProcessedMessage> Processed { get; } = [];
 
+    /// <summary>Every assignment and revocation callback, in order.</summary>
+    public List<RebalanceEvent> Rebalances { get; } = [];
+
     public HashSet<string> Unique { get; } = [];
 
     public int ProcessedCount => Processed.Count;
@@ -75,3 +78,6 @@ internal sealed class GroupSnapshot
 
 /// <summary>One message a member processed (and then committed).</summary>
 internal sealed record ProcessedMessage(string Consumer, int Partition, long Offset, string Value);
+
+/// <summary>A member's partitions-assigned (or, with <paramref name="Assigned"/> false, revoked) callback.</summary>
+internal sealed record RebalanceEvent(string Consumer, bool Assigned, IReadOnlyList<int> Partitions);
