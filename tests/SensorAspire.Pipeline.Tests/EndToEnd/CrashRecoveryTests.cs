@@ -48,6 +48,27 @@ public sealed class CrashRecoveryTests(BrokerFixture broker)
     }
 
     [Fact]
+    public async Task AKilledAggregatorWithAGroupInstanceIdGetsItsPartitionsBackWithoutWaitingOutItsSession()
+    {
+        var scenario = new PipelineScenario(broker.BootstrapServers);
+        var settings = scenario.AggregatorSettings();
+        // Static membership (KIP-345) with librdkafka's default session: a member without an instance id that comes back
+        // after a crash waits until the group drops its previous incarnation, 45 s later.
+        settings["Aspire:Confluent:Kafka:Consumer:Config:GroupInstanceId"] = $"{scenario.GroupId}-replica-1";
+        settings["Aspire:Confluent:Kafka:Consumer:Config:SessionTimeoutMs"] = "45000";
+        using (var first = new AggregatorProcess(settings))
+        {
+            await first.Assigned.WaitAsync(PipelineScenario.Timeout, Ct);
+            await first.KillAsync(Ct);
+        }
+
+        using var restarted = new AggregatorProcess(settings);
+
+        // Well inside the crashed member's session: only a rejoin under the same instance id gets partitions this soon.
+        await restarted.Assigned.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+    }
+
+    [Fact]
     public async Task EachMalformedMessageIsDeadLetteredOnceAcrossTwoAggregatorCrashes()
     {
         const int BadMessages = 18;
