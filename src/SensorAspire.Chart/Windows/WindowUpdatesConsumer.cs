@@ -50,7 +50,7 @@ internal sealed partial class WindowUpdatesConsumer(
                 if (watch.Poll() is { } change)
                 {
                     LogTopicChanged(change.ToString(), topic);
-                    consumer.Unassign();
+                    consumer.IncrementalUnassign(assigned.Select(p => new TopicPartition(topic, p)));
                     assigned.Clear();
                     status.PartitionsAssigned(0);
                     nextPartitionCheck = DateTime.UtcNow;
