@@ -83,7 +83,8 @@ public static class KafkaClientExtensions
             var producerBuilder = new ProducerBuilder<TKey, TValue>(settings.Config);
             configureBuilder?.Invoke(sp, producerBuilder);
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
-            TrySet(logger, () => producerBuilder.SetLogHandler((_, message) => KafkaClientLog.Write(logger, message)));
+            var notices = sp.GetRequiredService<KafkaConnectionNotices>();
+            TrySet(logger, () => producerBuilder.SetLogHandler((_, message) => KafkaClientLog.Write(logger, message, notices)));
             if (!settings.DisableMetrics)
             {
                 var metrics = sp.GetRequiredService<KafkaClientMetrics>();
@@ -117,7 +118,8 @@ public static class KafkaClientExtensions
             var consumerBuilder = new ConsumerBuilder<TKey, TValue>(settings.Config);
             configureBuilder?.Invoke(sp, consumerBuilder);
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
-            TrySet(logger, () => consumerBuilder.SetLogHandler((_, message) => KafkaClientLog.Write(logger, message)));
+            var notices = sp.GetRequiredService<KafkaConnectionNotices>();
+            TrySet(logger, () => consumerBuilder.SetLogHandler((_, message) => KafkaClientLog.Write(logger, message, notices)));
             if (!settings.DisableMetrics)
             {
                 var metrics = sp.GetRequiredService<KafkaClientMetrics>();
@@ -175,6 +177,9 @@ public static class KafkaClientExtensions
             builder.Services.TryAddSingleton<KafkaClientMetrics>();
         }
 
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<KafkaConnectionNotices>();
+
         if (disableHealthChecks)
         {
             return;
@@ -186,7 +191,8 @@ public static class KafkaClientExtensions
         // One check, and so one admin client and one connection, for the life of the service: the health service
         // calls the factory on every probe, and a new librdkafka client per probe costs threads, a connection and
         // start-up CPU each time (and is only freed by its finalizer). The container disposes it at shutdown.
-        builder.Services.TryAddKeyedSingleton(name, (_, _) => new KafkaHealthCheck(checkConfig));
+        builder.Services.TryAddKeyedSingleton(name, (sp, _) => new KafkaHealthCheck(
+            checkConfig, sp.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory), sp.GetRequiredService<KafkaConnectionNotices>()));
         builder.Services.Configure<HealthCheckServiceOptions>(options =>
         {
             if (options.Registrations.All(r => r.Name != name))

@@ -36,6 +36,7 @@ public sealed class KafkaProducerSettings
     internal void Consolidate()
     {
         KafkaConnectionString.Apply(ConnectionString, Config);
+        KafkaClientDefaults.Apply(Config);
         if (!DisableMetrics)
         {
             Config.StatisticsIntervalMs ??= 1000;

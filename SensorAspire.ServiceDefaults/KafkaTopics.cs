@@ -16,8 +16,9 @@ public static partial class KafkaTopics
     {
         ArgumentNullException.ThrowIfNull(clientConfig);
         ArgumentNullException.ThrowIfNull(topics);
-        using var admin = new AdminClientBuilder(KafkaHealthCheck.ConnectionSettingsOf(clientConfig)).Build();
+        using var admin = KafkaClientLog.Build(new AdminClientBuilder(KafkaHealthCheck.ConnectionSettingsOf(clientConfig)), logger, notices: null);
         var delay = TimeSpan.FromMilliseconds(200);
+        var retries = 0;
         while (true)
         {
             try
@@ -40,10 +41,11 @@ public static partial class KafkaTopics
             }
             catch (KafkaException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                // The broker may still be starting (the AppHost waits for it, plain runs may not): back off and retry.
-                TopicCreationRetry(logger, ex.Message, delay);
+                // The broker may still be starting (the AppHost waits for it, plain runs may not): back off and retry,
+                // at most a second apart (a broker back is used within a second), saying so once.
+                TopicCreationRetry(logger, retries++ == 0 ? LogLevel.Warning : LogLevel.Debug, ex.Message);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1_000));
             }
         }
     }
@@ -52,15 +54,18 @@ public static partial class KafkaTopics
     /// Returns once <paramref name="topic"/> exists with at least one partition, retrying until
     /// <paramref name="cancellationToken"/> fires; for a service that writes a topic another service owns. Asks for the
     /// metadata of every topic, because asking for one by name lets a broker auto-create it with default settings.
+    /// <paramref name="logWaiting"/> false leaves saying that it waits to the caller.
     /// </summary>
-    public static async Task WaitForAsync(ClientConfig clientConfig, string topic, string owner, ILogger logger, CancellationToken cancellationToken)
+    public static async Task WaitForAsync(
+        ClientConfig clientConfig, string topic, string owner, ILogger logger, CancellationToken cancellationToken, bool logWaiting = true)
     {
         ArgumentNullException.ThrowIfNull(clientConfig);
-        using var admin = new AdminClientBuilder(KafkaHealthCheck.ConnectionSettingsOf(clientConfig)).Build();
+        using var admin = KafkaClientLog.Build(new AdminClientBuilder(KafkaHealthCheck.ConnectionSettingsOf(clientConfig)), logger, notices: null);
         // Short, because the owner usually creates the topic within a second of this service starting and each look is
         // one metadata request; capped low, because the wait between looks is start-up time the user sees.
         var delay = TimeSpan.FromMilliseconds(50);
-        var logged = false;
+        var logged = !logWaiting;
+        var failures = 0;
         while (true)
         {
             try
@@ -73,7 +78,7 @@ public static partial class KafkaTopics
             }
             catch (KafkaException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                MetadataRetry(logger, ex.Message, delay);
+                MetadataRetry(logger, failures++ == 0 ? LogLevel.Warning : LogLevel.Debug, ex.Message);
             }
 
             if (!logged)
@@ -90,11 +95,11 @@ public static partial class KafkaTopics
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Kafka topics ready: {Topics}")]
     private static partial void TopicsReady(ILogger logger, string topics);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Creating Kafka topics failed ({Reason}); retrying in {Delay}")]
-    private static partial void TopicCreationRetry(ILogger logger, string reason, TimeSpan delay);
+    [LoggerMessage(EventId = 11, Message = "Creating Kafka topics failed ({Reason}); retrying until Kafka answers")]
+    private static partial void TopicCreationRetry(ILogger logger, LogLevel level, string reason);
 
-    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Reading Kafka metadata failed ({Reason}); retrying in {Delay}")]
-    private static partial void MetadataRetry(ILogger logger, string reason, TimeSpan delay);
+    [LoggerMessage(EventId = 13, Message = "Reading Kafka metadata failed ({Reason}); retrying until Kafka answers")]
+    private static partial void MetadataRetry(ILogger logger, LogLevel level, string reason);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Waiting for topic {Topic} to exist ({Owner} creates it)")]
     private static partial void WaitingForTopic(ILogger logger, string topic, string owner);

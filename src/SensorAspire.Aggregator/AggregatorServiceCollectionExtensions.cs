@@ -35,12 +35,14 @@ public static class AggregatorServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.AddKafkaConsumer<string, byte[]>(ConnectionName, ConfigureConsumer, SetRebalanceHandlers);
+        var instanceId = KafkaStaticMembership.DefaultGroupInstanceId(builder.Configuration, "aggregator");
+        builder.AddKafkaConsumer<string, byte[]>(ConnectionName, settings => ConfigureConsumer(settings, instanceId), SetRebalanceHandlers);
         builder.AddKafkaProducer<string, byte[]>(ConnectionName, ConfigureProducer);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WindowStore>();
         builder.Services.AddSingleton<WindowRestorer>();
+        builder.Services.AddSingleton<DeadLetterRestorer>();
         builder.Services.AddSingleton<WindowAggregationEngine>();
         builder.Services.AddSingleton<AggregatorTelemetry>();
         builder.Services.AddSingleton<ReadingAggregatorWorker>();
@@ -50,9 +52,14 @@ public static class AggregatorServiceCollectionExtensions
     }
 
     // Configuration wins where it sets a value (??=); the offset-store rule is not negotiable.
-    private static void ConfigureConsumer(KafkaConsumerSettings settings)
+    private static void ConfigureConsumer(KafkaConsumerSettings settings, string? defaultInstanceId)
     {
         settings.Config.GroupId ??= AggregatorOptions.DefaultGroupId;
+
+        // Static membership (KIP-345): a replica that restarts rejoins under the same group.instance.id and gets its
+        // partitions back at once, instead of the group waiting out the crashed member's session (45 s). The id must be
+        // stable across restarts of one replica and unique across replicas; an empty value turns it off.
+        KafkaStaticMembership.Apply(settings.Config, defaultInstanceId);
         settings.Config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
         settings.Config.EnableAutoCommit ??= true;
 

@@ -12,8 +12,14 @@ namespace SensorAspire.Aggregator;
 /// <see cref="WindowAggregationEngine"/>. A batch ends when no more input is waiting, after
 /// <see cref="AggregatorOptions.MaxBatchSize"/> readings, or after <see cref="AggregatorOptions.MaxBatchDelay"/>.
 /// </summary>
+/// <remarks>
+/// When the cluster changes under it (its topics gone or replaced: a broker that restarted without its data, a new
+/// cluster on the same address; <see cref="KafkaTopicWatch"/>), the aggregator heals as a restart would, without one:
+/// it drops its state, creates the topics again, rejoins the group and restores whatever the topics still hold.
+/// </remarks>
 internal sealed partial class ReadingAggregatorWorker(
     IConsumer<string, byte[]> consumer,
+    IProducer<string, byte[]> producer,
     KafkaConsumerSettings consumerSettings,
     WindowAggregationEngine engine,
     IOptions<AggregatorOptions> options,
@@ -28,20 +34,23 @@ internal sealed partial class ReadingAggregatorWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        if (o.CreateTopics)
-        {
-            await KafkaTopics.EnsureCreatedAsync(consumerSettings.Config, Topics(o), logger, stoppingToken);
-        }
-
+        await EnsureTopicsAsync(o, stoppingToken);
         consumer.Subscribe([o.ReadingsTopic, o.TutorialTopic]);
-        Started(o.ReadingsTopic, o.TutorialTopic, o.WindowsTopic, consumerSettings.Config.GroupId ?? "");
+        Started(o.ReadingsTopic, o.TutorialTopic, o.WindowsTopic, consumerSettings.Config.GroupId ?? "",
+            consumerSettings.Config.GroupInstanceId ?? "none (dynamic membership)");
+        using var watch = new KafkaTopicWatch(consumer.Handle, Topics(o).Select(t => t.Name));
         IsRunning = true;
         try
         {
-            Run(o, stoppingToken);
+            Run(o, watch, stoppingToken);
             engine.Drain(consumer);
             consumer.Close();
             Stopped();
+        }
+        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.FencedInstanceId)
+        {
+            Fenced(ex, consumerSettings.Config.GroupInstanceId ?? "");
+            lifetime.StopApplication();
         }
         catch (Exception ex) when (ex is KafkaException or InvalidOperationException or TimeoutException)
         {
@@ -55,12 +64,20 @@ internal sealed partial class ReadingAggregatorWorker(
         }
     }
 
-    private void Run(AggregatorOptions o, CancellationToken stoppingToken)
+    private void Run(AggregatorOptions o, KafkaTopicWatch watch, CancellationToken stoppingToken)
     {
         var maxDelay = (long)(o.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
         while (!stoppingToken.IsCancellationRequested)
         {
-            engine.StoreCompleted(consumer);
+            if (watch.Poll() is { } change)
+            {
+                Heal(o, watch, change.ToString(), stoppingToken);
+            }
+            else if (!engine.StoreCompleted(consumer))
+            {
+                Heal(o, watch, $"window updates or dead letters were refused because their topic is gone ({o.WindowsTopic}, {o.DeadLetterTopic})", stoppingToken);
+            }
+
             if (Consume(s_pollTimeout) is not { } result)
             {
                 continue;
@@ -85,6 +102,42 @@ internal sealed partial class ReadingAggregatorWorker(
         }
     }
 
+    /// <summary>
+    /// Heals after the cluster changed: logs what happened once, then does what a restart would do (drop the state,
+    /// create the topics, join the group again; the assignment restores what the topics still hold).
+    /// </summary>
+    private void Heal(AggregatorOptions o, KafkaTopicWatch watch, string what, CancellationToken stoppingToken)
+    {
+        var windows = engine.Reset(consumer);
+        ClusterChanged(what, windows, o.CreateTopics ? "creating the topics again" : "the topics are someone else's to create (Aggregator:CreateTopics is false)",
+            consumerSettings.Config.GroupId ?? "");
+        EnsureTopicsAsync(o, stoppingToken).GetAwaiter().GetResult();
+
+        // The producer learns the new topics now: until its next metadata refresh (up to a second) it would refuse
+        // every update to a topic it saw disappear.
+        using (var admin = new DependentAdminClientBuilder(producer.Handle).Build())
+        {
+            foreach (var topic in new[] { o.WindowsTopic, o.DeadLetterTopic })
+            {
+                admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
+            }
+        }
+
+        // Leave and join again: the group may still be the old cluster's generation, and the assignment (with its
+        // restore) is what starts consumption of the new topics from their committed offsets or their beginning.
+        consumer.Unsubscribe();
+        consumer.Subscribe([o.ReadingsTopic, o.TutorialTopic]);
+        watch.Rebaseline();
+    }
+
+    private async Task EnsureTopicsAsync(AggregatorOptions o, CancellationToken stoppingToken)
+    {
+        if (o.CreateTopics)
+        {
+            await KafkaTopics.EnsureCreatedAsync(consumerSettings.Config, Topics(o), logger, stoppingToken);
+        }
+    }
+
     private ConsumeResult<string, byte[]>? Consume(TimeSpan timeout)
     {
         try
@@ -93,7 +146,17 @@ internal sealed partial class ReadingAggregatorWorker(
         }
         catch (ConsumeException ex) when (!ex.Error.IsFatal)
         {
-            ConsumeFailed(ex.Error.Reason);
+            // A topic that is gone, or a broker that is down, is the topic watch's to report (once, in words).
+            if (ex.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition
+                or ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown)
+            {
+                ConsumeFailedQuietly(ex.Error.Reason);
+            }
+            else
+            {
+                ConsumeFailed(ex.Error.Reason);
+            }
+
             return null;
         }
     }
@@ -111,8 +174,8 @@ internal sealed partial class ReadingAggregatorWorker(
         new() { Name = o.DeadLetterTopic, NumPartitions = 1, ReplicationFactor = 1 },
     ];
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Aggregating {ReadingsTopic} and {TutorialTopic} into {WindowsTopic} as group {GroupId}")]
-    private partial void Started(string readingsTopic, string tutorialTopic, string windowsTopic, string groupId);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Aggregating {ReadingsTopic} and {TutorialTopic} into {WindowsTopic} as group {GroupId}, instance {GroupInstanceId}")]
+    private partial void Started(string readingsTopic, string tutorialTopic, string windowsTopic, string groupId, string groupInstanceId);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Aggregator stopped after publishing and committing")]
     private partial void Stopped();
@@ -122,4 +185,13 @@ internal sealed partial class ReadingAggregatorWorker(
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Critical, Message = "Aggregator failed; stopping without committing so a restart replays the input")]
     private partial void Failed(Exception exception);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "{Change}. Starting again from what the topics hold: dropped {Windows} sensor windows, {Topics}, rejoining group {GroupId}")]
+    private partial void ClusterChanged(string change, int windows, string topics, string groupId);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "Consume failed: {Reason}")]
+    private partial void ConsumeFailedQuietly(string reason);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Critical, Message = "Another aggregator joined with group.instance.id {GroupInstanceId} and took this one's place; stopping. Give every replica its own Aspire:Confluent:Kafka:Consumer:Config:GroupInstanceId")]
+    private partial void Fenced(Exception exception, string groupInstanceId);
 }

@@ -12,6 +12,12 @@ namespace SensorAspire.Simulator;
 /// paced every millisecond to the target rate, round-robin over sensors. Sends never await their acknowledgement:
 /// delivery reports end the send spans and feed the counters.
 /// </summary>
+/// <remarks>
+/// When the topic disappears (a broker that came back empty, a new cluster), librdkafka fails what it holds for it with
+/// "Unknown partition" and refuses new sends with "Unknown topic". Those readings were never acknowledged, so nothing
+/// acknowledged is lost; the worker stops sending, says so once, waits for the aggregator to create the topic again and
+/// carries on. Sending into the void would not make the topic come back: no client of ours lets a broker auto-create it.
+/// </remarks>
 internal sealed partial class ReadingProducerWorker(
     IProducer<string, byte[]> producer,
     KafkaProducerSettings producerSettings,
@@ -25,6 +31,9 @@ internal sealed partial class ReadingProducerWorker(
     private readonly SimulatorOptions _options = options.Value;
     private readonly ValueGenerator _values = new(options.Value);
     private long _sent;
+    private long _lostReadings;
+    private int _topicLost;
+    private int _fatalLogged;
     private Action<DeliveryReport<string, byte[]>>? _onDeliveredUntraced;
     private int _nextSensor;
 
@@ -33,10 +42,10 @@ internal sealed partial class ReadingProducerWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Sending first would let the broker auto-create the topic with its default partition count.
+        // The aggregator owns the topic; sends before it exists would only fail.
         try
         {
-            await KafkaTopics.WaitForAsync(producerSettings.Config, _options.Topic, "the aggregator", logger, stoppingToken);
+            await KafkaTopics.WaitForAsync(producerSettings.Config, _options.Topic, Owner, logger, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -66,12 +75,19 @@ internal sealed partial class ReadingProducerWorker(
         Finished(Sent);
     }
 
+    private const string Owner = "the aggregator";
+
     private async Task RunSteadyAsync(string[] ids, TimeSpan interval, CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(interval, time);
         do
         {
-            for (var i = 0; i < ids.Length && !Done; i++)
+            if (TopicLost)
+            {
+                await AwaitTopicAsync(stoppingToken);
+            }
+
+            for (var i = 0; i < ids.Length && !Done && !TopicLost; i++)
             {
                 Send(ids, i, stoppingToken);
             }
@@ -91,6 +107,13 @@ internal sealed partial class ReadingProducerWorker(
         var maxBurst = Math.Max(1, (long)(rate / 10));
         while (!Done && !stoppingToken.WaitHandle.WaitOne(s_loadTick))
         {
+            if (TopicLost)
+            {
+                // The pacing thread's own: blocking it is what pausing means.
+                AwaitTopicAsync(stoppingToken).GetAwaiter().GetResult();
+                start = Stopwatch.GetTimestamp() - (long)(Sent / rate * Stopwatch.Frequency);
+            }
+
             var due = (long)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate) - Sent;
             for (var n = Math.Min(due, maxBurst); n > 0 && !Done; n--)
             {
@@ -106,6 +129,29 @@ internal sealed partial class ReadingProducerWorker(
     }
 
     private bool Done => _options.MaxReadings is { } max && Sent >= max;
+
+    private bool TopicLost => Volatile.Read(ref _topicLost) != 0;
+
+    /// <summary>
+    /// After the topic disappeared: lets librdkafka fail what it still holds for the old topic, says once how many
+    /// readings were not delivered, waits for the topic to exist again and for the producer to know it, and returns.
+    /// </summary>
+    private async Task AwaitTopicAsync(CancellationToken stoppingToken)
+    {
+        await Task.Run(() => producer.Flush(TimeSpan.FromSeconds(10)), stoppingToken);
+        TopicGone(_options.Topic, Interlocked.Exchange(ref _lostReadings, 0), Owner);
+        await KafkaTopics.WaitForAsync(producerSettings.Config, _options.Topic, Owner, logger, stoppingToken, logWaiting: false);
+
+        // The producer refuses the topic it saw disappear until its next metadata refresh; ask now.
+        using (var admin = new DependentAdminClientBuilder(producer.Handle).Build())
+        {
+            await Task.Run(() => admin.GetMetadata(_options.Topic, TimeSpan.FromSeconds(10)), stoppingToken);
+        }
+
+        Interlocked.Exchange(ref _lostReadings, 0);
+        Volatile.Write(ref _topicLost, 0);
+        TopicBack(_options.Topic);
+    }
 
     /// <summary>Sends one reading of sensor <paramref name="sensor"/>; false when the local queue is full.</summary>
     internal bool Send(string[] ids, int sensor, CancellationToken stoppingToken)
@@ -139,6 +185,12 @@ internal sealed partial class ReadingProducerWorker(
             activity?.Dispose();
             return false;
         }
+        catch (ProduceException<string, byte[]> ex) when (IsLostTopic(ex.Error.Code))
+        {
+            activity?.Dispose();
+            TopicLostSeen();
+            return false;
+        }
 
         Interlocked.Increment(ref _sent);
         return true;
@@ -155,11 +207,37 @@ internal sealed partial class ReadingProducerWorker(
         {
             telemetry.ReadingsFailed.Add(1);
             KafkaTelemetry.RecordError(activity, new KafkaException(report.Error));
-            DeliveryFailed(report.Message.Key, report.Error.Reason);
+            if (IsLostTopic(report.Error.Code))
+            {
+                // Everything queued for a topic that vanished fails at once: counted, and said once.
+                TopicLostSeen();
+            }
+            else if (report.Error.IsFatal)
+            {
+                // The producer can deliver nothing more (librdkafka fails everything it holds); the next send stops the
+                // simulator. Said once, not once per reading.
+                if (Interlocked.Exchange(ref _fatalLogged, 1) == 0)
+                {
+                    ProducerFailed(report.Error.Reason);
+                }
+            }
+            else
+            {
+                DeliveryFailed(report.Message.Key, report.Error.Reason);
+            }
         }
 
         activity?.Dispose();
     }
+
+    private void TopicLostSeen()
+    {
+        Interlocked.Increment(ref _lostReadings);
+        Volatile.Write(ref _topicLost, 1);
+    }
+
+    private static bool IsLostTopic(ErrorCode error)
+        => error is ErrorCode.Local_UnknownPartition or ErrorCode.Local_UnknownTopic or ErrorCode.UnknownTopicOrPart;
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Simulating {SensorCount} sensors to {Topic} ({Mode})")]
     private partial void Started(int sensorCount, string topic, string mode);
@@ -169,4 +247,13 @@ internal sealed partial class ReadingProducerWorker(
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Reading of {SensorId} was not delivered: {Reason}")]
     private partial void DeliveryFailed(string sensorId, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Topic {Topic} is gone (a broker restarted without its data, a new cluster, or it was deleted); {Lost} readings were not delivered. Waiting for {Owner} to create it again")]
+    private partial void TopicGone(string topic, long lost, string owner);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Critical, Message = "The Kafka producer failed for good ({Reason}); the simulator stops")]
+    private partial void ProducerFailed(string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Topic {Topic} exists again; sending")]
+    private partial void TopicBack(string topic);
 }

@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using SensorAspire.Contracts;
 
 namespace SensorAspire.Aggregator.Kafka;
@@ -14,6 +15,7 @@ internal sealed class InputBatch
     // Starts at 1: the batch itself holds one count until sealed, so it cannot complete while still being filled.
     private int _outstanding = 1;
     private int _failed;
+    private int _failedOtherwise;
 
     /// <summary>The last message consumed from each input partition (its next offset is what to commit).</summary>
     public IReadOnlyList<SourcePosition> LastConsumed => _lastConsumed;
@@ -23,6 +25,12 @@ internal sealed class InputBatch
     public bool IsComplete => Volatile.Read(ref _outstanding) == 0;
 
     public bool HasFailed => Volatile.Read(ref _failed) != 0;
+
+    /// <summary>
+    /// Every failed delivery failed because its topic no longer exists (librdkafka fails what it holds for a topic that
+    /// vanished from the cluster's metadata): the cluster changed under the aggregator, which heals instead of stopping.
+    /// </summary>
+    public bool FailedOnlyForLostTopics => HasFailed && Volatile.Read(ref _failedOtherwise) == 0;
 
     public void Track(in SourcePosition consumed)
     {
@@ -44,11 +52,15 @@ internal sealed class InputBatch
     public void AddOutstanding() => Interlocked.Increment(ref _outstanding);
 
     /// <summary>Called from the producer's delivery-report thread.</summary>
-    public void Delivered(bool succeeded)
+    public void Delivered(ErrorCode error)
     {
-        if (!succeeded)
+        if (error != ErrorCode.NoError)
         {
             Volatile.Write(ref _failed, 1);
+            if (!IsLostTopic(error))
+            {
+                Volatile.Write(ref _failedOtherwise, 1);
+            }
         }
 
         Interlocked.Decrement(ref _outstanding);
@@ -56,4 +68,8 @@ internal sealed class InputBatch
 
     /// <summary>No more messages will be added.</summary>
     public void Seal() => Interlocked.Decrement(ref _outstanding);
+
+    /// <summary>Errors librdkafka reports for messages whose topic or partition is gone from the cluster.</summary>
+    public static bool IsLostTopic(ErrorCode error)
+        => error is ErrorCode.Local_UnknownPartition or ErrorCode.Local_UnknownTopic or ErrorCode.UnknownTopicOrPart;
 }

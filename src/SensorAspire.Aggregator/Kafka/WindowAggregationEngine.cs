@@ -13,6 +13,8 @@ namespace SensorAspire.Aggregator.Kafka;
 /// all on the consume loop's thread: applies readings to windows, publishes one update per changed sensor per batch
 /// (coalescing), dead-letters bad input, and stores input offsets for commit only after everything a batch produced
 /// is acknowledged. Delivery reports arrive on the producer's thread and only touch <see cref="InputBatch"/> counters.
+/// Each malformed message is dead-lettered once: a replay skips input offsets at or below the highest one already
+/// dead-lettered from its partition (<see cref="DeadLetterRestorer"/>), as windows skip readings they already hold.
 /// </summary>
 internal sealed partial class WindowAggregationEngine(
     IProducer<string, byte[]> producer,
@@ -20,6 +22,7 @@ internal sealed partial class WindowAggregationEngine(
     KafkaConsumerSettings consumerSettings,
     WindowStore store,
     WindowRestorer restorer,
+    DeadLetterRestorer deadLetterRestorer,
     AggregatorTelemetry telemetry,
     IOptions<AggregatorOptions> options,
     TimeProvider time,
@@ -31,6 +34,8 @@ internal sealed partial class WindowAggregationEngine(
     // Batches whose output is sent but not all acknowledged yet, oldest first.
     private readonly Queue<InputBatch> _awaitingAcks = new();
     private readonly HashSet<TopicPartition> _held = [];
+    // The highest input offset dead-lettered, per held input partition.
+    private readonly Dictionary<TopicPartition, long> _deadLettered = [];
     private InputBatch _batch = new();
     private readonly WindowUpdatedWriter _windowJson = new();
 
@@ -114,11 +119,20 @@ internal sealed partial class WindowAggregationEngine(
         _batch = new InputBatch();
     }
 
-    /// <summary>Stores, for the next commit, the offsets of every leading batch whose output is fully acknowledged.</summary>
-    public void StoreCompleted(IConsumer<string, byte[]> consumer)
+    /// <summary>
+    /// Stores, for the next commit, the offsets of every leading batch whose output is fully acknowledged. Returns false,
+    /// storing nothing more, when a batch's output could not be delivered because its topic is gone: the cluster changed
+    /// and the caller heals (<see cref="Reset"/>).
+    /// </summary>
+    public bool StoreCompleted(IConsumer<string, byte[]> consumer)
     {
         while (_awaitingAcks.TryPeek(out var batch) && batch.IsComplete)
         {
+            if (batch.FailedOnlyForLostTopics)
+            {
+                return false;
+            }
+
             if (batch.HasFailed)
             {
                 // Offsets stay uncommitted; a restart replays them and skips what reached the windows topic.
@@ -137,6 +151,8 @@ internal sealed partial class WindowAggregationEngine(
 
             _awaitingAcks.Dequeue();
         }
+
+        return true;
     }
 
     /// <summary>Publishes the changed windows, waits for every acknowledgement and commits (rebalance or shutdown).</summary>
@@ -144,7 +160,12 @@ internal sealed partial class WindowAggregationEngine(
     {
         PublishChanges();
         producer.Flush(s_flushTimeout);
-        StoreCompleted(consumer);
+        if (!StoreCompleted(consumer))
+        {
+            // The output's topic is gone: nothing of this may be committed; the caller heals.
+            return;
+        }
+
         try
         {
             consumer.Commit();
@@ -153,6 +174,55 @@ internal sealed partial class WindowAggregationEngine(
         {
             // Nothing stored since the last commit, or no assignment: nothing to do.
         }
+        catch (KafkaException ex) when (ex.Error.Code is ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration
+            or ErrorCode.RebalanceInProgress or ErrorCode.UnknownTopicOrPart or ErrorCode.GroupCoordinatorNotAvailable
+            or ErrorCode.NotCoordinatorForGroup or ErrorCode.Local_WaitCoord or ErrorCode.Local_Transport
+            or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_TimedOut or ErrorCode.Local_AssignmentLost)
+        {
+            // The group moved on without this member (a coordinator that restarted, a new generation), the topic is gone
+            // or Kafka cannot be reached: the next owner replays from the last commit and skips what is already in the
+            // windows and the dead-letter topic.
+            CommitRefused(ex.Error.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Forgets everything that described the cluster as it was, as a restart would, for a cluster that changed under
+    /// the aggregator: waits (boundedly) for the producer's queue to empty, drops the batches awaiting acknowledgement
+    /// (their offsets are never committed), every window and dead-letter mark, and the partitions held. Whatever the
+    /// topics still hold is restored at the next assignment. Returns the number of windows dropped.
+    /// </summary>
+    public int Reset(IConsumer<string, byte[]> consumer)
+    {
+        // Messages for topics that are gone fail at once; others are delivered before the state is read back.
+        var undelivered = producer.Flush(s_flushTimeout);
+        if (undelivered > 0)
+        {
+            UndeliveredAtReset(undelivered);
+        }
+
+        // Offsets stored for the old topics must not reach a commit: topics created again under the same names start at
+        // offset 0, and a committed 500 would skip their first 500 messages. An invalid offset is never committed.
+        foreach (var partition in _held)
+        {
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(partition, Offset.Unset));
+            }
+            catch (KafkaException)
+            {
+                // The partition is gone from the client already: nothing stored for it can be committed.
+            }
+        }
+
+        _awaitingAcks.Clear();
+        _batch = new InputBatch();
+        _applied = 0;
+        var dropped = store.Count;
+        store.RemoveWhere(static _ => true);
+        _held.Clear();
+        _deadLettered.Clear();
+        return dropped;
     }
 
     public void OnAssigned(IConsumer<string, byte[]> consumer, List<TopicPartition> partitions)
@@ -164,6 +234,16 @@ internal sealed partial class WindowAggregationEngine(
         // Windows of partitions given away may be changed by their new owner: drop them (they are on the windows topic).
         store.RemoveWhere(source => source.Topic is null || !assigned.Contains(new TopicPartition(source.Topic, source.Partition)));
         restorer.Restore(store, fresh);
+        foreach (var partition in _deadLettered.Keys.Where(p => !assigned.Contains(p)).ToList())
+        {
+            _deadLettered.Remove(partition);
+        }
+
+        foreach (var (partition, offset) in deadLetterRestorer.Restore(fresh))
+        {
+            _deadLettered[partition] = offset;
+        }
+
         _held.Clear();
         _held.UnionWith(partitions);
         PartitionsAssigned(partitions.Count, fresh.Count, store.Count);
@@ -184,6 +264,11 @@ internal sealed partial class WindowAggregationEngine(
         var lost = partitions.Select(p => p.TopicPartition).ToHashSet();
         store.RemoveWhere(source => source.Topic is not null && lost.Contains(new TopicPartition(source.Topic, source.Partition)));
         _held.ExceptWith(lost);
+        foreach (var partition in lost)
+        {
+            _deadLettered.Remove(partition);
+        }
+
         PartitionsLost(partitions.Count);
     }
 
@@ -208,6 +293,16 @@ internal sealed partial class WindowAggregationEngine(
     private void DeadLetter(ConsumeResult<string, byte[]> result, in SourcePosition position, in ReadFailure failure, in ActivityContext trace, Activity? activity)
     {
         var (reason, detail) = failure;
+        var source = result.TopicPartition;
+        if (_deadLettered.TryGetValue(source, out var highest) && position.Offset <= highest)
+        {
+            // Dead-lettered before a crash or rebalance whose replay brings it back.
+            activity?.SetTag("sensor.skipped", "duplicate");
+            AlreadyDeadLettered(position.Topic, position.Partition, position.Offset);
+            return;
+        }
+
+        _deadLettered[source] = position.Offset;
         var headers = new Headers();
         foreach (var header in result.Message.Headers ?? [])
         {
@@ -232,7 +327,7 @@ internal sealed partial class WindowAggregationEngine(
         Produce(_options.DeadLetterTopic, message, report =>
         {
             Complete(send, report);
-            batch.Delivered(report.Error.Code == ErrorCode.NoError);
+            batch.Delivered(report.Error.Code);
         });
     }
 
@@ -245,7 +340,7 @@ internal sealed partial class WindowAggregationEngine(
         }
 
         Complete(activity, report);
-        batch.Delivered(report.Error.Code == ErrorCode.NoError);
+        batch.Delivered(report.Error.Code);
     }
 
     private void Complete(Activity? activity, DeliveryReport<string, byte[]> report)
@@ -257,7 +352,11 @@ internal sealed partial class WindowAggregationEngine(
         else
         {
             KafkaTelemetry.RecordError(activity, new KafkaException(report.Error));
-            DeliveryFailed(report.Topic, report.Error.Reason);
+            if (!InputBatch.IsLostTopic(report.Error.Code))
+            {
+                // A topic that is gone fails everything queued for it at once; the heal says so in one line.
+                DeliveryFailed(report.Topic, report.Error.Reason);
+            }
         }
 
         activity?.Dispose();
@@ -286,7 +385,7 @@ internal sealed partial class WindowAggregationEngine(
     [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Revoked {Partitions} input partitions after publishing and committing")]
     private partial void PartitionsRevoked(int partitions);
 
-    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Lost {Partitions} input partitions; their windows will be restored if they come back")]
+    [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "Lost {Partitions} input partitions (the group went on without this member); their windows will be restored if they come back")]
     private partial void PartitionsLost(int partitions);
 
     [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "Dead-lettered {Topic}[{Partition}]@{Offset}: {Reason} ({Detail})")]
@@ -294,4 +393,13 @@ internal sealed partial class WindowAggregationEngine(
 
     [LoggerMessage(EventId = 34, Level = LogLevel.Error, Message = "Delivery to {Topic} failed: {Reason}")]
     private partial void DeliveryFailed(string topic, string reason);
+
+    [LoggerMessage(EventId = 35, Level = LogLevel.Debug, Message = "Skipped {Topic}[{Partition}]@{Offset}: already in the dead-letter topic")]
+    private partial void AlreadyDeadLettered(string topic, int partition, long offset);
+
+    [LoggerMessage(EventId = 36, Level = LogLevel.Information, Message = "Offsets not committed ({Reason}); the partitions' next owner replays from the last commit and skips what was published")]
+    private partial void CommitRefused(string reason);
+
+    [LoggerMessage(EventId = 37, Level = LogLevel.Warning, Message = "{Count} window updates or dead letters were still undelivered when the aggregator reset its state")]
+    private partial void UndeliveredAtReset(int count);
 }

@@ -23,39 +23,17 @@ internal sealed partial class WindowRestorer(
             return 0;
         }
 
-        var topic = options.Value.WindowsTopic;
-        var config = new ConsumerConfig(consumerSettings.Config.ToDictionary(kv => kv.Key, kv => kv.Value))
-        {
-            // Never commits: a throwaway group id keeps it out of the aggregator's group.
-            GroupId = $"{consumerSettings.Config.GroupId}-restore-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-            EnablePartitionEof = true,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            StatisticsIntervalMs = 0,
-        };
-
-        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
-        var deadline = DateTime.UtcNow + options.Value.RestoreTimeout;
-        var nonEmpty = new List<TopicPartition>();
-        using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
-        {
-            var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == topic);
-            foreach (var partition in metadata?.Partitions ?? [])
-            {
-                var tp = new TopicPartition(topic, partition.PartitionId);
-                var watermarks = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
-                if (watermarks.High > watermarks.Low)
-                {
-                    nonEmpty.Add(tp);
-                }
-            }
-        }
+        var o = options.Value;
+        var topic = o.WindowsTopic;
+        using var reader = new TopicReader(consumerSettings, topic, o.RestoreTimeout,
+            $"Reading topic {topic} back took longer than Aggregator:RestoreTimeout ({o.RestoreTimeout}).");
+        var nonEmpty = reader.NonEmptyPartitions();
 
         // Two reads of the topic instead of holding every sensor's newest update in memory as objects (docs/pipeline.md,
         // "Memory"): the first finds where each sensor's newest message is (its key is the sensor id, so all of a
         // sensor's messages share a partition), the second restores exactly those messages.
         var newest = new Dictionary<string, (int Partition, long Offset)>(StringComparer.Ordinal);
-        var read = ReadToEnd(consumer, nonEmpty, deadline, result =>
+        var read = reader.ReadToEnd(nonEmpty, result =>
         {
             if (result.Message.Key is { } sensorId)
             {
@@ -64,7 +42,7 @@ internal sealed partial class WindowRestorer(
         });
 
         var restored = 0;
-        ReadToEnd(consumer, nonEmpty, deadline, result =>
+        reader.ReadToEnd(nonEmpty, result =>
         {
             // A tombstone or unreadable newest message restores nothing: the sensor was deleted.
             if (result.Message.Key is { } sensorId
@@ -79,39 +57,6 @@ internal sealed partial class WindowRestorer(
 
         Restored(logger, restored, read, topic);
         return restored;
-    }
-
-    /// <summary>Reads <paramref name="partitions"/> from the beginning to their end; returns the messages read.</summary>
-    private int ReadToEnd(IConsumer<string, byte[]> consumer, IReadOnlyCollection<TopicPartition> partitions, DateTime deadline, Action<ConsumeResult<string, byte[]>> onMessage)
-    {
-        var remaining = partitions.ToHashSet();
-        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
-        var read = 0;
-        while (remaining.Count > 0)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Reading topic {options.Value.WindowsTopic} back took longer than Aggregator:RestoreTimeout ({options.Value.RestoreTimeout}).");
-            }
-
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is null)
-            {
-                continue;
-            }
-
-            if (result.IsPartitionEOF)
-            {
-                remaining.Remove(result.TopicPartition);
-                continue;
-            }
-
-            read++;
-            onMessage(result);
-        }
-
-        consumer.Unassign();
-        return read;
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Restored {Count} sensor windows from {Read} messages on {Topic}")]

@@ -15,6 +15,9 @@ namespace SensorAspire.Chart.Windows;
 /// and nothing is committed because a restart rebuilds the state from the compacted topic (the latest window per
 /// sensor). Reading needs only the data-plane APIs (Metadata, ListOffsets, Fetch). Confluent.Kafka still requires a
 /// group id, so librdkafka looks up that group's coordinator in the background, but never joins or commits.
+/// When the topic is gone or was created again (a broker that restarted without its data, a new cluster;
+/// <see cref="KafkaTopicWatch"/>), the consumer lets its partitions go and reads the topic again from the beginning
+/// once the aggregator has created it: librdkafka alone would keep fetching at the old topic's offsets.
 /// </remarks>
 internal sealed partial class WindowUpdatesConsumer(
     IConsumer<string?, byte[]?> consumer,
@@ -35,6 +38,7 @@ internal sealed partial class WindowUpdatesConsumer(
         // Since .NET 10 the whole of ExecuteAsync runs on the thread pool, so the blocking loop does not hold up startup.
         var topic = options.Value.WindowsTopic;
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        using var watch = new KafkaTopicWatch(consumer.Handle, [topic]);
         HashSet<int> assigned = [];
         var nextPartitionCheck = DateTime.UtcNow;
         LogStarting(topic);
@@ -43,6 +47,15 @@ internal sealed partial class WindowUpdatesConsumer(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (watch.Poll() is { } change)
+                {
+                    LogTopicChanged(change.ToString(), topic);
+                    consumer.IncrementalUnassign(assigned.Select(p => new TopicPartition(topic, p)));
+                    assigned.Clear();
+                    status.PartitionsAssigned(0);
+                    nextPartitionCheck = DateTime.UtcNow;
+                }
+
                 if (DateTime.UtcNow >= nextPartitionCheck)
                 {
                     AssignNewPartitions(consumer, admin, topic, assigned);
@@ -63,7 +76,17 @@ internal sealed partial class WindowUpdatesConsumer(
                 }
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
-                    LogConsumeFailed(ex, ex.Error.Code);
+                    // A topic that is gone, or a broker that is down, is the topic watch's to report (once, in words).
+                    if (ex.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition
+                        or ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown)
+                    {
+                        LogConsumeFailedQuietly(ex.Error.Reason);
+                    }
+                    else
+                    {
+                        LogConsumeFailed(ex, ex.Error.Code);
+                    }
+
                     continue;
                 }
 
@@ -191,4 +214,10 @@ internal sealed partial class WindowUpdatesConsumer(
 
     [LoggerMessage(17, LogLevel.Trace, "Window of {SensorId} read at partition {Partition} offset {Offset}")]
     private partial void LogWindowRead(string sensorId, int partition, long offset);
+
+    [LoggerMessage(18, LogLevel.Warning, "{Change}. Reading {Topic} again from the beginning once the aggregator has created it; the chart keeps its windows until new ones replace them")]
+    private partial void LogTopicChanged(string change, string topic);
+
+    [LoggerMessage(19, LogLevel.Debug, "Consume failed: {Reason}")]
+    private partial void LogConsumeFailedQuietly(string reason);
 }

@@ -551,11 +551,9 @@ internal sealed class PartitionLog
 
         if (!_producers.TryGetValue(batch.ProducerId, out var state))
         {
-            if (batch.BaseSequence != 0)
-            {
-                return (KafkaErrorCode.OutOfOrderSequenceNumber, null);
-            }
-
+            // A producer this partition holds no state for (new to it, deleted by retention, or from before the partition
+            // was created again) may continue at any sequence: Kafka accepts it since 2.5 (ProducerAppendInfo.checkSequence,
+            // KIP-360), so a producer that outlives an emptied broker goes on instead of failing fatally.
             _producers[batch.ProducerId] = new ProducerState(batch.ProducerEpoch);
             return (KafkaErrorCode.None, null);
         }

@@ -43,6 +43,7 @@ public sealed class PerReadingAllocationTests(BrokerFixture broker)
         producerSettings.Config.BootstrapServers = broker.BootstrapServers;
         var engine = new WindowAggregationEngine(
             producer, producerSettings, consumerSettings, store, new WindowRestorer(consumerSettings, options, NullLogger<WindowRestorer>.Instance),
+            new DeadLetterRestorer(consumerSettings, options, NullLogger<DeadLetterRestorer>.Instance),
             new AggregatorTelemetry(services.GetRequiredService<IMeterFactory>(), store), options, TimeProvider.System,
             NullLogger<WindowAggregationEngine>.Instance);
 

@@ -11,8 +11,10 @@ namespace SensorAspire.Pipeline.Tests.EndToEnd;
 /// A real service host (its own Program.cs) in the test process, configured like the AppHost would:
 /// <c>ConnectionStrings:kafka</c> plus per-test topics and short client timeouts. <typeparamref name="TEntry"/> is any
 /// public type of the service's assembly (both services have a global Program type, so that cannot be used).
+/// <paramref name="configureServices"/> adds test services, such as fake logging.
 /// </summary>
-internal sealed class ServiceHost<TEntry>(IReadOnlyDictionary<string, string?> settings, SpanCollector? spans = null)
+internal sealed class ServiceHost<TEntry>(
+    IReadOnlyDictionary<string, string?> settings, SpanCollector? spans = null, Action<IServiceCollection>? configureServices = null)
     : WebApplicationFactory<TEntry> where TEntry : class
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -28,6 +30,8 @@ internal sealed class ServiceHost<TEntry>(IReadOnlyDictionary<string, string?> s
             {
                 services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
             }
+
+            configureServices?.Invoke(services);
         });
     }
 
