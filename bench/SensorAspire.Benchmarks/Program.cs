@@ -11,11 +11,12 @@ return args.FirstOrDefault() switch
     "chart" => await ChartBenchmark.RunAsync(args[1..]),
     "apphost" => await AppHostBenchmark.RunAsync(args[1..]),
     "pixel" => await PixelLatencyBenchmark.RunAsync(args[1..]),
+    "recovery" => await RecoveryBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.WriteLine("usage: dotnet run -c Release --project bench/SensorAspire.Benchmarks -- <broker|groups|storage|window|pipeline|chart|apphost|pixel>");
+    Console.WriteLine("usage: dotnet run -c Release --project bench/SensorAspire.Benchmarks -- <broker|groups|storage|window|pipeline|chart|apphost|pixel|recovery>");
     return 2;
 }
