@@ -7,16 +7,20 @@ using Microsoft.Extensions.Logging;
 namespace SensorAspire.AppHost;
 
 /// <summary>
-/// Stops every project resource with SIGTERM when the AppHost stops, before DCP's own cleanup.
+/// Stops every project resource with SIGTERM when the AppHost stops, before DCP's own cleanup, while the dashboard still runs.
 /// </summary>
 /// <remarks>
-/// Where Aspire runs a project as <c>dotnet run --project ...</c> (under an IDE or <c>dotnet watch</c>; otherwise
-/// <see cref="BuiltProgramLaunch"/> runs the built program), DCP stops it by signalling that <c>dotnet run</c> process
-/// alone. <c>dotnet run</c> does not pass SIGINT on to the program it started (in a terminal, Ctrl+C reaches the whole
-/// process group, so it need not), so the service never hears it: it runs on until DCP kills the process tree, seconds
-/// later and without a clean shutdown (no final commit, no flush). SIGTERM is passed on, so sending it first lets every
-/// service stop as it would in a container. Hosted services stop in reverse order of registration, so this one, added
-/// by AppHost.cs after Aspire's own, stops every project before DCP is told to clean up, in either launch mode.
+/// DCP stops a process it started with SIGTERM and, when it is still running 6 s later, SIGKILL: for the dashboard's
+/// Stop button and for every resource when the AppHost stops (strace of DCP 13.6.5: <c>pidfd_send_signal</c>). At the
+/// AppHost's stop it signals every resource at once, the dashboard included, so a service's last OpenTelemetry export
+/// meets a dashboard that is going away; the OTLP exporter then retries with backoff, and DCP's SIGKILL ends the service
+/// before it has exited on its own (docs/running.md, "Stopping"). This hosted service, added by AppHost.cs after
+/// Aspire's own and so stopped before them, sends the projects SIGTERM first and waits until they have exited: each
+/// finishes its last commit, flush and export while the dashboard still receives it.
+/// Where Aspire runs a project through <c>dotnet run</c> (under an IDE or <c>dotnet watch</c>; otherwise
+/// <see cref="BuiltProgramLaunch"/> runs the built program), the pid is <c>dotnet run</c>'s, and the signal reaches the
+/// program too: <c>dotnet run</c> on .NET 10 passes SIGTERM on from its ProcessExit handler (dotnet/sdk
+/// <c>ProcessReaper</c>), though not SIGINT, which a terminal sends to the whole process group anyway.
 /// </remarks>
 internal sealed partial class ProjectStopper(
     DistributedApplicationModel model, ResourceNotificationService notifications, ILogger<ProjectStopper> logger) : IHostedService
