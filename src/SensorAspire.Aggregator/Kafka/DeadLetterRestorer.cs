@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
-using SensorAspire.ServiceDefaults;
 
 namespace SensorAspire.Aggregator.Kafka;
 
@@ -12,12 +11,9 @@ namespace SensorAspire.Aggregator.Kafka;
 /// or a rebalance skips malformed messages at or below it, so each one is in the dead-letter topic once, as each
 /// reading is in the windows once.
 /// </summary>
-internal sealed partial class DeadLetterRestorer(
-    KafkaConsumerSettings consumerSettings,
-    IOptions<AggregatorOptions> options,
-    ILogger<DeadLetterRestorer> logger)
+internal sealed partial class DeadLetterRestorer(IOptions<AggregatorOptions> options, ILogger<DeadLetterRestorer> logger)
 {
-    public Dictionary<TopicPartition, long> Restore(IReadOnlyCollection<TopicPartition> partitions)
+    public Dictionary<TopicPartition, long> Restore(TopicReader reader, IReadOnlyCollection<TopicPartition> partitions)
     {
         Dictionary<TopicPartition, long> highest = [];
         if (partitions.Count == 0)
@@ -25,12 +21,8 @@ internal sealed partial class DeadLetterRestorer(
             return highest;
         }
 
-        var o = options.Value;
-        var topic = o.DeadLetterTopic;
-        // The headers carry the source; the topic names the partition that reached its end.
-        using var reader = new TopicReader(consumerSettings, topic, o.RestoreTimeout,
-            $"Reading topic {topic} back took longer than Aggregator:RestoreTimeout ({o.RestoreTimeout}).", resultFields: "topic,headers");
-        var read = reader.ReadToEnd(reader.NonEmptyPartitions(), result =>
+        var topic = options.Value.DeadLetterTopic;
+        var read = reader.ReadToEnd(reader.NonEmptyPartitions(topic), result =>
         {
             var headers = result.Message.Headers;
             if (Text(headers, DeadLetterHeaders.SourceTopic) is { } sourceTopic

@@ -4,17 +4,17 @@ using SensorAspire.ServiceDefaults;
 namespace SensorAspire.Aggregator.Kafka;
 
 /// <summary>
-/// Reads a topic back from its beginning to its current end with a consumer of its own that is only ever assigned
-/// partitions (no group membership, nothing committed): how the aggregator recovers what it published before.
+/// Reads topics back from their beginning to their current end with a consumer of its own that is only ever assigned
+/// partitions (no group membership, nothing committed): how the aggregator recovers what it published before. One
+/// reader serves every restore of an assignment, within <see cref="AggregatorOptions.RestoreTimeout"/>.
 /// </summary>
 internal sealed class TopicReader : IDisposable
 {
     private readonly IConsumer<string, byte[]> _consumer;
-    private readonly string _topic;
     private readonly DateTime _deadline;
-    private readonly string _timeoutMessage;
+    private readonly TimeSpan _timeout;
 
-    public TopicReader(KafkaConsumerSettings settings, string topic, TimeSpan timeout, string timeoutMessage, string? resultFields = null)
+    public TopicReader(KafkaConsumerSettings settings, TimeSpan timeout)
     {
         var config = new ConsumerConfig(settings.Config.ToDictionary(kv => kv.Key, kv => kv.Value))
         {
@@ -26,27 +26,26 @@ internal sealed class TopicReader : IDisposable
             EnablePartitionEof = true,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             StatisticsIntervalMs = 0,
+            // The end of a partition is known from the fetch that reaches it; a fetch that finds nothing new would
+            // otherwise wait out librdkafka's 500 ms long poll before the restore may go on.
+            FetchWaitMaxMs = 10,
+            // Topic names the partition that reached its end; headers carry the dead letters' source.
+            ConsumeResultFields = "topic,headers",
         };
-        if (resultFields is not null)
-        {
-            config.ConsumeResultFields = resultFields;
-        }
-
         _consumer = new ConsumerBuilder<string, byte[]>(config).Build();
-        _topic = topic;
         _deadline = DateTime.UtcNow + timeout;
-        _timeoutMessage = timeoutMessage;
+        _timeout = timeout;
     }
 
-    /// <summary>The topic's partitions that hold at least one message (an empty or missing topic has none).</summary>
-    public List<TopicPartition> NonEmptyPartitions()
+    /// <summary>The partitions of <paramref name="topic"/> that hold at least one message (an empty or missing topic has none).</summary>
+    public List<TopicPartition> NonEmptyPartitions(string topic)
     {
         var nonEmpty = new List<TopicPartition>();
         using var admin = new DependentAdminClientBuilder(_consumer.Handle).Build();
-        var metadata = admin.GetMetadata(_topic, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == _topic);
+        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault(t => t.Topic == topic);
         foreach (var partition in metadata?.Partitions ?? [])
         {
-            var tp = new TopicPartition(_topic, partition.PartitionId);
+            var tp = new TopicPartition(topic, partition.PartitionId);
             var watermarks = _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
             if (watermarks.High > watermarks.Low)
             {
@@ -67,7 +66,8 @@ internal sealed class TopicReader : IDisposable
         {
             if (DateTime.UtcNow > _deadline)
             {
-                throw new TimeoutException(_timeoutMessage);
+                throw new TimeoutException(
+                    $"Reading {string.Join(", ", remaining.Select(p => p.Topic).Distinct())} back took longer than Aggregator:RestoreTimeout ({_timeout}).");
             }
 
             var result = _consumer.Consume(TimeSpan.FromMilliseconds(200));

@@ -233,15 +233,19 @@ internal sealed partial class WindowAggregationEngine(
 
         // Windows of partitions given away may be changed by their new owner: drop them (they are on the windows topic).
         store.RemoveWhere(source => source.Topic is null || !assigned.Contains(new TopicPartition(source.Topic, source.Partition)));
-        restorer.Restore(store, fresh);
         foreach (var partition in _deadLettered.Keys.Where(p => !assigned.Contains(p)).ToList())
         {
             _deadLettered.Remove(partition);
         }
 
-        foreach (var (partition, offset) in deadLetterRestorer.Restore(fresh))
+        if (fresh.Count > 0)
         {
-            _deadLettered[partition] = offset;
+            using var reader = new TopicReader(consumerSettings, _options.RestoreTimeout);
+            restorer.Restore(reader, store, fresh);
+            foreach (var (partition, offset) in deadLetterRestorer.Restore(reader, fresh))
+            {
+                _deadLettered[partition] = offset;
+            }
         }
 
         _held.Clear();

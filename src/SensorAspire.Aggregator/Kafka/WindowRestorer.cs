@@ -2,7 +2,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using SensorAspire.Aggregator.Windows;
 using SensorAspire.Contracts;
-using SensorAspire.ServiceDefaults;
 
 namespace SensorAspire.Aggregator.Kafka;
 
@@ -11,23 +10,17 @@ namespace SensorAspire.Aggregator.Kafka;
 /// partition this instance was just assigned, so a restarted or rebalanced aggregator continues where the previous
 /// owner's published state ends.
 /// </summary>
-internal sealed partial class WindowRestorer(
-    KafkaConsumerSettings consumerSettings,
-    IOptions<AggregatorOptions> options,
-    ILogger<WindowRestorer> logger)
+internal sealed partial class WindowRestorer(IOptions<AggregatorOptions> options, ILogger<WindowRestorer> logger)
 {
-    public int Restore(WindowStore store, IReadOnlyCollection<TopicPartition> partitions)
+    public int Restore(TopicReader reader, WindowStore store, IReadOnlyCollection<TopicPartition> partitions)
     {
         if (partitions.Count == 0)
         {
             return 0;
         }
 
-        var o = options.Value;
-        var topic = o.WindowsTopic;
-        using var reader = new TopicReader(consumerSettings, topic, o.RestoreTimeout,
-            $"Reading topic {topic} back took longer than Aggregator:RestoreTimeout ({o.RestoreTimeout}).");
-        var nonEmpty = reader.NonEmptyPartitions();
+        var topic = options.Value.WindowsTopic;
+        var nonEmpty = reader.NonEmptyPartitions(topic);
 
         // Two reads of the topic instead of holding every sensor's newest update in memory as objects (docs/pipeline.md,
         // "Memory"): the first finds where each sensor's newest message is (its key is the sensor id, so all of a

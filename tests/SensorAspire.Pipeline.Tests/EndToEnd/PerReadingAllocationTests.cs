@@ -42,8 +42,8 @@ public sealed class PerReadingAllocationTests(BrokerFixture broker)
         var producerSettings = new KafkaProducerSettings();
         producerSettings.Config.BootstrapServers = broker.BootstrapServers;
         var engine = new WindowAggregationEngine(
-            producer, producerSettings, consumerSettings, store, new WindowRestorer(consumerSettings, options, NullLogger<WindowRestorer>.Instance),
-            new DeadLetterRestorer(consumerSettings, options, NullLogger<DeadLetterRestorer>.Instance),
+            producer, producerSettings, consumerSettings, store, new WindowRestorer(options, NullLogger<WindowRestorer>.Instance),
+            new DeadLetterRestorer(options, NullLogger<DeadLetterRestorer>.Instance),
             new AggregatorTelemetry(services.GetRequiredService<IMeterFactory>(), store), options, TimeProvider.System,
             NullLogger<WindowAggregationEngine>.Instance);
 

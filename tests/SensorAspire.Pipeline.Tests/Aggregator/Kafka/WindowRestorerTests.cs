@@ -45,10 +45,11 @@ public sealed class WindowRestorerTests(BrokerFixture broker)
         consumerSettings.Config.BootstrapServers = broker.BootstrapServers;
         consumerSettings.Config.GroupId = scenario.GroupId;
         var options = Options.Create(new AggregatorOptions { WindowsTopic = scenario.WindowsTopic });
-        var restorer = new WindowRestorer(consumerSettings, options, NullLogger<WindowRestorer>.Instance);
+        var restorer = new WindowRestorer(options, NullLogger<WindowRestorer>.Instance);
         var store = new WindowStore(options);
+        using var reader = new TopicReader(consumerSettings, options.Value.RestoreTimeout);
 
-        var restored = restorer.Restore(store, [new TopicPartition(readings, 0)]);
+        var restored = restorer.Restore(reader, store, [new TopicPartition(readings, 0)]);
 
         Assert.Equal(1, restored);
         Assert.Equal(1, store.Count);
