@@ -49,6 +49,9 @@ internal sealed class ResourceControl(DistributedApplication app)
         return await started.WaitAsync(RunningAppHost.Timeout, Ct);
     }
 
+    /// <summary>On dispose, starts <paramref name="resource"/> if it has ended (a test that failed half-way), and waits until it is healthy.</summary>
+    public IAsyncDisposable StartedAgainWhenDisposed(string resource) => new Restarter(this, resource);
+
     public Task WaitForHealthyAsync(string resource)
         => app.ResourceNotifications.WaitForResourceHealthyAsync(resource, Ct).WaitAsync(RunningAppHost.Timeout, Ct);
 
@@ -81,7 +84,23 @@ internal sealed class ResourceControl(DistributedApplication app)
         Assert.True(result.Success, $"{command} {resource}: {result.Message}");
     }
 
+    private bool HasEnded(string resource)
+        => app.ResourceNotifications.TryGetCurrentState(resource, out var state) && KnownResourceStates.TerminalStates.Contains(state.Snapshot.State?.Text);
+
     private Task WaitForEndAsync(string resource)
         => app.ResourceNotifications.WaitForResourceAsync(resource, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), Ct)
             .WaitAsync(RunningAppHost.Timeout, Ct);
+
+    private sealed class Restarter(ResourceControl control, string resource) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (control.HasEnded(resource))
+            {
+                await control.StartAsync(resource);
+            }
+
+            await control.WaitForHealthyAsync(resource);
+        }
+    }
 }

@@ -30,18 +30,33 @@ public static class ChartPoints
     /// </summary>
     public static async Task<TimeSpan> WaitForNewerAsync(Uri chart, DateTimeOffset than, long since, TimeSpan interval, TimeSpan timeout, string what)
     {
-        using var client = new HttpClient { BaseAddress = chart, Timeout = TimeSpan.FromSeconds(5) };
+        using var client = Client(chart);
         var seen = await Wait.ForAsync<object>(async ct =>
-        {
-            try
-            {
-                return Newest(await GetAsync(client, ct)) > than ? Stopwatch.GetElapsedTime(since) : null;
-            }
-            catch (HttpRequestException)
-            {
-                return null; // the chart is not listening yet (it is being restarted)
-            }
-        }, what, timeout, interval);
+            await TryGetAsync(client, ct) is { } windows && Newest(windows) > than ? Stopwatch.GetElapsedTime(since) : null,
+            what, timeout, interval);
         return (TimeSpan)seen;
+    }
+
+    /// <summary>
+    /// A client for a chart that may be down: a request gets a second, since a proxy in front of a chart that is not
+    /// running (DCP's) accepts the connection and never answers.
+    /// </summary>
+    public static HttpClient Client(Uri chart) => new() { BaseAddress = chart, Timeout = TimeSpan.FromSeconds(1) };
+
+    /// <summary>Every sensor's window, or null when the chart does not answer (it is stopped, or still starting).</summary>
+    public static async Task<Dictionary<string, (DateTimeOffset Timestamp, double Value)[]>?> TryGetAsync(HttpClient chart, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetAsync(chart, cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null; // the client's own timeout
+        }
     }
 }
