@@ -28,9 +28,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null || fail "apt-get install ${need_apt[*]} failed"
 fi
 if [ ${#container_apt[@]} -gt 0 ]; then
-  # Not fatal: where they cannot be installed, the container test is not run and step 2 says so.
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${container_apt[@]}" >/dev/null \
-    || echo "test.sh: apt-get install ${container_apt[*]} failed"
+    || fail "apt-get install ${container_apt[*]} failed (the container test needs them)"
 fi
 command -v kcat >/dev/null 2>&1 || fail "kcat is required and could not be installed"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is required and could not be installed"
@@ -49,24 +48,11 @@ else
   echo "######## NOT BUILT: the AppHost's Kafka container variant (-p:KafkaContainer=true): Aspire.Hosting.Kafka and Aspire.Hosting.Docker do not restore here ($reason) ########"
 fi
 
-# 2b. The container test (tests/SensorAspire.Containers.Tests) runs the published app under podman. It needs podman to
-#     run containers with the project's settings (scripts/containers/containers.conf) and root for debootstrap; where
-#     that is not so, one loud line says why and the rest still runs.
+# 2b. The container test (tests/SensorAspire.Containers.Tests) runs the published app under podman, with the project's
+#     settings (scripts/containers/containers.conf), and needs root for debootstrap. Either holds, or the run fails.
 export CONTAINERS_CONF="$root/scripts/containers/containers.conf"
-run_containers=""
-if ! command -v podman >/dev/null 2>&1; then
-  containers_reason="podman is not installed"
-elif ! podman_info=$(podman info --format '{{.Host.OCIRuntime.Name}}' 2>&1); then
-  containers_reason="podman cannot run here: $(tail -1 <<<"$podman_info")"
-elif [ "$(id -u)" -ne 0 ]; then
-  containers_reason="building the stand-in base image (debootstrap) needs root"
-else
-  run_containers=yes
-fi
-if [ -z "$run_containers" ]; then
-  docker_note=""; docker info >/dev/null 2>&1 && docker_note="; Docker runs, but the test drives podman"
-  echo "######## NOT RUN: the container test (tests/SensorAspire.Containers.Tests): $containers_reason$docker_note ########"
-fi
+podman_info=$(podman info --format '{{.Host.OCIRuntime.Name}}' 2>&1) || fail "podman cannot run containers here: $(tail -1 <<<"$podman_info")"
+[ "$(id -u)" -eq 0 ] || fail "the container test builds its stand-in base image with debootstrap, which needs root"
 
 # 3. Build once, then run every test project (Microsoft Testing Platform, TRX per assembly).
 dotnet build "$solution" -c Debug -nologo -clp:ErrorsOnly || fail "build failed"
@@ -78,11 +64,9 @@ set +e
 # would slow the other projects' bounded waits.
 dotnet test --solution "$solution" --no-build -c Debug -p:ContainerTests=false --report-trx --results-directory "$results" "$@"
 test_exit=$?
-if [ -n "$run_containers" ]; then
-  dotnet test --project tests/SensorAspire.Containers.Tests --no-build -c Debug --report-trx --results-directory "$results" "$@"
-  containers_exit=$?
-  [ "$test_exit" -ne 0 ] || test_exit=$containers_exit
-fi
+dotnet test --project tests/SensorAspire.Containers.Tests --no-build -c Debug --report-trx --results-directory "$results" "$@"
+containers_exit=$?
+[ "$test_exit" -ne 0 ] || test_exit=$containers_exit
 if [ -n "$container_tests" ]; then
   # Only the model tests: the container variant's Kafka cannot start without a container runtime.
   dotnet test --project tests/SensorAspire.AppHost.Tests -p:KafkaContainer=true --no-build -c Debug --report-trx \
@@ -103,6 +87,12 @@ for f in "${trx[@]}"; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${fl:-0})); skipped=$((skipped + ${nx:-0}))
   : "${total:=0}"
 done
+# The failed tests again, last, where a log's tail shows them.
+perl -0777 -ne 'while (/<UnitTestResult\b([^>]*)>(.*?)<\/UnitTestResult>/gs) {
+  my ($attributes, $body) = ($1, $2);
+  next if $attributes =~ /outcome="(Passed|NotExecuted)"/;
+  my ($name) = $attributes =~ /testName="([^"]*)"/; my ($message) = $body =~ /<Message>([^\n<]*)/;
+  $name =~ s/&quot;/"/g; print "FAILED: $name\n    ", $message // "", "\n" }' "${trx[@]}"
 summary="tests: $passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
 if [ "$test_exit" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; summary="tests: $passed passed, $failed failed"; fi

@@ -113,30 +113,20 @@ public sealed class ResourceRestartTests(RunningAppHost appHost)
             await new ResourceControl(app).WaitForHealthyAsync(name);
         }
 
-        using var client = new HttpClient { BaseAddress = chart };
-        await Wait.ForAsync(async ct => await ChartPoints.GetAsync(client, ct) is var w && s_sensors.All(w.ContainsKey) ? w : null,
+        using var client = ChartPoints.Client(chart);
+        await Wait.ForAsync(async ct => await ChartPoints.TryGetAsync(client, ct) is { } w && s_sensors.All(w.ContainsKey) ? w : null,
             "windows of temp1 and temp2 on the chart", RunningAppHost.Timeout, RunningAppHost.PollInterval);
     }
 
     /// <summary>
-    /// The chart's newest reading. Asked again when a request fails or hangs: a chart started a moment ago (the previous
-    /// case of the same test) can drop the first connection, and an unanswered request must not hold the test.
+    /// The chart's newest reading, asked again until the chart answers: a chart started a moment ago (the previous case
+    /// of the same test) may not answer yet, and an unanswered request must not hold the test.
     /// </summary>
     private static async Task<DateTimeOffset> NewestAsync(Uri chart)
     {
-        using var client = new HttpClient { BaseAddress = chart, Timeout = TimeSpan.FromSeconds(5) };
-        var newest = await Wait.ForAsync<object>(async ct =>
-        {
-            try
-            {
-                return ChartPoints.Newest(await ChartPoints.GetAsync(client, ct));
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                return null;
-            }
-        }, "the chart's newest reading", RunningAppHost.Timeout, RunningAppHost.PollInterval);
-        return (DateTimeOffset)newest;
+        using var client = ChartPoints.Client(chart);
+        return ChartPoints.Newest(await Wait.ForAsync(ct => ChartPoints.TryGetAsync(client, ct),
+            "the chart's newest reading", RunningAppHost.Timeout, RunningAppHost.PollInterval));
     }
 
     /// <summary>
@@ -146,8 +136,8 @@ public sealed class ResourceRestartTests(RunningAppHost appHost)
     /// </summary>
     private static async Task AssertEveryWindowHoldsTheAcknowledgedReadingsAsync(Uri chart, string bootstrapServers, DateTimeOffset since)
     {
-        using var client = new HttpClient { BaseAddress = chart };
-        var windows = await Wait.ForAsync(async ct => await ChartPoints.GetAsync(client, ct) is var w
+        using var client = ChartPoints.Client(chart);
+        var windows = await Wait.ForAsync(async ct => await ChartPoints.TryGetAsync(client, ct) is { } w
                 && s_sensors.All(s => w.TryGetValue(s, out var points) && points.Length > 0 && points[^1].Timestamp > since) ? w : null,
             "a window of temp1 and temp2 on the chart", RunningAppHost.Timeout, RunningAppHost.PollInterval);
         var acknowledged = AcknowledgedReadings.Read(bootstrapServers);
