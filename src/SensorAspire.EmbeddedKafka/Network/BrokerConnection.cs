@@ -14,7 +14,9 @@ namespace SensorAspire.EmbeddedKafka.Network;
 /// One client socket. Reads int32-framed requests continuously (clients pipeline), handles them strictly in order and
 /// writes responses in request order, like Kafka muting a channel while a request is in progress: a parked request
 /// (Fetch long-poll, JoinGroup) delays later requests on this connection only. Responses written while the input
-/// still holds complete frames are flushed together. Anything malformed closes this connection only.
+/// still holds complete frames are flushed together; the responses before a parked request are flushed when it parks.
+/// Only the read loop touches the output pipe (a handler returns its response, it never writes it), so nothing is
+/// written while a flush is in progress. Anything malformed closes this connection only.
 /// </summary>
 internal sealed partial class BrokerConnection(Socket socket, BrokerState broker, ILogger logger)
 {
@@ -35,13 +37,20 @@ internal sealed partial class BrokerConnection(Socket socket, BrokerState broker
                 var buffer = result.Buffer;
                 while (TryTakeFrame(ref buffer, out var frame))
                 {
-                    var pending = ProcessAsync(frame, output);
+                    var pending = ProcessAsync(frame);
                     if (!pending.IsCompleted)
                     {
+                        // The responses before a parked request go out now, not when it completes.
                         await output.FlushAsync(_aborted.Token);
                     }
 
-                    await pending;
+                    // Written here, by this loop only, never by the handler's continuation: a PipeWriter takes no
+                    // writes during a flush, and one written then (a Fetch woken while the flush above waits for the
+                    // socket) is dropped with the flushed segments, leaving the client's request unanswered.
+                    if (await pending is { } response)
+                    {
+                        WriteResponse(output, response);
+                    }
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -129,7 +138,7 @@ internal sealed partial class BrokerConnection(Socket socket, BrokerState broker
         return true;
     }
 
-    private async ValueTask ProcessAsync(ReadOnlySequence<byte> frame, PipeWriter output)
+    private async ValueTask<Response?> ProcessAsync(ReadOnlySequence<byte> frame)
     {
         // A single-segment frame is parsed in place (the pipe keeps it until AdvanceTo); otherwise copy it once.
         byte[]? rented = null;
@@ -147,7 +156,7 @@ internal sealed partial class BrokerConnection(Socket socket, BrokerState broker
 
         try
         {
-            await ProcessAsync(memory, output);
+            return await ProcessAsync(memory);
         }
         finally
         {
@@ -158,7 +167,7 @@ internal sealed partial class BrokerConnection(Socket socket, BrokerState broker
         }
     }
 
-    private async ValueTask ProcessAsync(ReadOnlyMemory<byte> frame, PipeWriter output)
+    private async ValueTask<Response?> ProcessAsync(ReadOnlyMemory<byte> frame)
     {
         var apiKey = BinaryPrimitives.ReadInt16BigEndian(frame.Span);
         var apiVersion = BinaryPrimitives.ReadInt16BigEndian(frame.Span[2..]);
@@ -181,32 +190,30 @@ internal sealed partial class BrokerConnection(Socket socket, BrokerState broker
             }
 
             // KIP-511: answer a too-new ApiVersions in the v0 format with UNSUPPORTED_VERSION and the full list.
-            WriteResponse(output, header.CorrelationId, apiKey, 0, ApiVersionsApi.Build(broker, KafkaErrorCode.UnsupportedVersion));
-            return;
+            return new Response(header.CorrelationId, apiKey, 0, ApiVersionsApi.Build(broker, KafkaErrorCode.UnsupportedVersion));
         }
 
         var context = new RequestContext(broker, apiVersion, header.CorrelationId, header.ClientId, _clientHost, _aborted.Token);
-        var response = await handler.HandleAsync(context, reader);
-        if (response is not null)
-        {
-            WriteResponse(output, header.CorrelationId, apiKey, apiVersion, response);
-        }
+        return await handler.HandleAsync(context, reader) is { } body ? new Response(header.CorrelationId, apiKey, apiVersion, body) : null;
     }
 
-    private void WriteResponse(PipeWriter output, int correlationId, short apiKey, short apiVersion, IKafkaMessage response)
+    private void WriteResponse(PipeWriter output, Response response)
     {
         _response.Reset();
         _response.WriteInt32(0);
-        _response.WriteInt32(correlationId);
-        if (ApiMessageCatalog.ResponseHeaderVersion(apiKey, apiVersion) >= 1)
+        _response.WriteInt32(response.CorrelationId);
+        if (ApiMessageCatalog.ResponseHeaderVersion(response.ApiKey, response.ApiVersion) >= 1)
         {
             _response.WriteUnsignedVarint(0);
         }
 
-        response.Write(_response, apiVersion);
+        response.Body.Write(_response, response.ApiVersion);
         _response.PatchInt32(0, _response.Position - 4);
         output.Write(_response.WrittenSpan);
     }
+
+    /// <summary>A handled request's answer, encoded by the connection loop in request order.</summary>
+    private readonly record struct Response(int CorrelationId, short ApiKey, short ApiVersion, IKafkaMessage Body);
 
     [LoggerMessage(1, LogLevel.Warning, "Closing connection from {ClientHost}: {Reason}")]
     private partial void LogMalformedRequest(string clientHost, string reason);

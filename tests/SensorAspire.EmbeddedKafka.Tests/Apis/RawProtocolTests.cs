@@ -351,6 +351,51 @@ public sealed class RawProtocolTests(BrokerFixture fixture)
         Assert.Equal(small.Length + big.Length, response.Responses[0].Partitions[0].Records?.Length);
     }
 
+    [Fact]
+    public async Task FetchWokenWhileTheConnectionIsStillSendingEarlierResponsesIsAnswered()
+    {
+        // A broker of its own: the big topic goes with it.
+        await using var own = await BrokerFixture.StartAsync(new EmbeddedKafkaOptions());
+        var big = BrokerFixture.UniqueTopic("big");
+        var quiet = BrokerFixture.UniqueTopic("quiet");
+        await using var producer = await RawKafkaClient.ConnectAsync(own.Broker);
+        await CreateTopicAsync(producer, big);
+        await CreateTopicAsync(producer, quiet);
+        var megabyte = TestBatches.Build(1, valueSize: 1 << 20);
+        const int BigBatches = 16;
+        for (var i = 0; i < BigBatches; i++)
+        {
+            await ProduceAsync(producer, big, megabyte);
+        }
+
+        // A small receive window and a first response far bigger than what the kernel buffers between the two sockets
+        // (Linux's send buffer grows to 4 MiB by default): the broker cannot finish sending it until this client reads.
+        await using var consumer = await RawKafkaClient.ConnectAsync(own.Broker, receiveBufferSize: 64 * 1024);
+        var everything = Fetch(big, offset: 0, maxWaitMs: 0);
+        everything.Topics[0].Partitions[0].PartitionMaxBytes = 2 * BigBatches * megabyte.Length;
+        var sent = await consumer.SendTogetherAsync(
+        [
+            (ApiMessageCatalog.Fetch, 12, everything),
+            // A minute-long MaxWait: an answer within the test timeout can only come from the append below waking it.
+            (ApiMessageCatalog.Fetch, 12, Fetch(quiet, offset: 0, maxWaitMs: 60_000)),
+        ]);
+
+        // Both requests arrive in one read; the second parks, so the broker sends the first response while it waits.
+        await Wait.UntilAsync(() => consumer.Available > 0, "the broker to start sending the big Fetch response");
+        await ProduceAsync(producer, quiet, TestBatches.Build(1));
+        var (firstId, firstBody) = await consumer.ReceiveAsync(ApiMessageCatalog.Fetch, 12);
+        var first = new FetchResponse();
+        first.Read(firstBody, 12);
+        var (secondId, secondBody) = await consumer.ReceiveAsync(ApiMessageCatalog.Fetch, 12);
+        var second = new FetchResponse();
+        second.Read(secondBody, 12);
+
+        Assert.Equal(sent, new[] { firstId, secondId });
+        Assert.Equal(BigBatches * megabyte.Length, first.Responses[0].Partitions[0].Records?.Length);
+        Assert.Equal(1, second.Responses[0].Partitions[0].HighWatermark);
+        Assert.True(second.Responses[0].Partitions[0].Records?.Length > 0);
+    }
+
     private static async Task CreateTopicAsync(RawKafkaClient client, string topic)
     {
         var created = await client.RoundTripAsync<CreateTopicsResponse>(ApiMessageCatalog.CreateTopics, 4, new CreateTopicsRequest

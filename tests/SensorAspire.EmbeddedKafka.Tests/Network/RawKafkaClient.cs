@@ -13,24 +13,48 @@ internal sealed class RawKafkaClient : IAsyncDisposable
 
     private NetworkStream Stream => _stream ?? throw new InvalidOperationException("Not connected.");
 
-    public static async Task<RawKafkaClient> ConnectAsync(EmbeddedKafkaBroker broker)
+    /// <param name="receiveBufferSize">The socket's receive buffer (SO_RCVBUF), set before connecting; null keeps the OS default.</param>
+    public static async Task<RawKafkaClient> ConnectAsync(EmbeddedKafkaBroker broker, int? receiveBufferSize = null)
     {
         var client = new RawKafkaClient();
+        if (receiveBufferSize is { } size)
+        {
+            client._tcp.ReceiveBufferSize = size;
+        }
+
         await client._tcp.ConnectAsync("127.0.0.1", broker.Port, TestContext.Current.CancellationToken);
         client._stream = client._tcp.GetStream();
         return client;
     }
 
+    /// <summary>Bytes the broker has sent that this client has not read yet.</summary>
+    public int Available => _tcp.Available;
+
     public async Task<int> SendAsync(short apiKey, short version, IKafkaMessage body)
     {
+        var sent = await SendTogetherAsync([(apiKey, version, body)]);
+        return sent[0];
+    }
+
+    /// <summary>Pipelines several requests in one socket write, so the broker reads them together; returns their correlation ids.</summary>
+    public async Task<int[]> SendTogetherAsync(IReadOnlyList<(short ApiKey, short Version, IKafkaMessage Body)> requests)
+    {
         using var writer = new KafkaWriter();
-        writer.WriteInt32(0);
-        var header = new RequestHeader { RequestApiKey = apiKey, RequestApiVersion = version, CorrelationId = ++_correlationId, ClientId = "raw-test" };
-        header.Write(writer, ApiMessageCatalog.RequestHeaderVersion(apiKey, version));
-        body.Write(writer, version);
-        writer.PatchInt32(0, writer.Position - 4);
+        var correlationIds = new int[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var (apiKey, version, body) = requests[i];
+            var start = writer.Position;
+            writer.WriteInt32(0);
+            var header = new RequestHeader { RequestApiKey = apiKey, RequestApiVersion = version, CorrelationId = ++_correlationId, ClientId = "raw-test" };
+            header.Write(writer, ApiMessageCatalog.RequestHeaderVersion(apiKey, version));
+            body.Write(writer, version);
+            writer.PatchInt32(start, writer.Position - start - 4);
+            correlationIds[i] = _correlationId;
+        }
+
         await Stream.WriteAsync(writer.WrittenMemory, TestContext.Current.CancellationToken);
-        return _correlationId;
+        return correlationIds;
     }
 
     public async Task SendRawAsync(byte[] bytes) => await Stream.WriteAsync(bytes, TestContext.Current.CancellationToken);
