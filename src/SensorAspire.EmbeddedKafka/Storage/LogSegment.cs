@@ -216,7 +216,11 @@ internal sealed class LogSegment : IDisposable
         Size = entry.Position + entry.Length;
     }
 
-    /// <summary>fsync: called when the segment is rolled, rewritten or closed, and after every append with SyncWrites.</summary>
+    /// <summary>
+    /// fsync: called after every append with SyncWrites and when the log closes (a compacted segment is fsynced as it
+    /// takes its final name, <see cref="MoveTo"/>). A rolled segment is not: Kafka flushes it in the background on roll
+    /// (LocalLog.roll), this broker leaves it to the OS until it closes.
+    /// </summary>
     public void Flush() => _file?.Flush(flushToDisk: true);
 
     /// <summary>Gives a compacted segment (written under a temporary name) its final name, replacing the original's file atomically.</summary>
