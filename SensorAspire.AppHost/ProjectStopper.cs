@@ -16,7 +16,8 @@ namespace SensorAspire.AppHost;
 /// meets a dashboard that is going away; the OTLP exporter then retries with backoff, and DCP's SIGKILL ends the service
 /// before it has exited on its own (docs/running.md, "Stopping"). This hosted service, added by AppHost.cs after
 /// Aspire's own and so stopped before them, sends the projects SIGTERM first and waits until they have exited: each
-/// finishes its last commit, flush and export while the dashboard still receives it.
+/// finishes its last commit, flush and export while the dashboard still receives it. The services go first and the
+/// broker after them, so their last commits still reach it.
 /// Where Aspire runs a project through <c>dotnet run</c> (under an IDE or <c>dotnet watch</c>; otherwise
 /// <see cref="BuiltProgramLaunch"/> runs the built program), the pid is <c>dotnet run</c>'s, and the signal reaches the
 /// program too: <c>dotnet run</c> on .NET 10 passes SIGTERM on from its ProcessExit handler (dotnet/sdk
@@ -37,8 +38,28 @@ internal sealed partial class ProjectStopper(
             return;
         }
 
+        // Dependents first: a project another one waits for (kafka) is stopped once those have exited, so that their
+        // last commits and produces still reach it, as a Kafka cluster outlives its clients when an application stops.
+        var projects = model.Resources.OfType<ProjectResource>().ToList();
+        var waitedFor = projects.SelectMany(p => p.Annotations.OfType<WaitAnnotation>()).Select(w => w.Resource).ToHashSet();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_stopTimeout);
+        try
+        {
+            await StopAsync(projects.Where(p => !waitedFor.Contains(p)), timeout.Token);
+            await StopAsync(projects.Where(waitedFor.Contains), timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            LogStillRunning(logger, s_stopTimeout);
+        }
+    }
+
+    /// <summary>Sends SIGTERM to each of <paramref name="projects"/> that runs, and waits until they have exited.</summary>
+    private async Task StopAsync(IEnumerable<ProjectResource> projects, CancellationToken cancellationToken)
+    {
         List<int> signalled = [];
-        foreach (var project in model.Resources.OfType<ProjectResource>())
+        foreach (var project in projects)
         {
             if (notifications.TryGetCurrentState(project.Name, out var state)
                 && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is int pid
@@ -48,18 +69,9 @@ internal sealed partial class ProjectStopper(
             }
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_stopTimeout);
         using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        try
+        while (signalled.Any(IsRunning) && await tick.WaitForNextTickAsync(cancellationToken))
         {
-            while (signalled.Any(IsRunning) && await tick.WaitForNextTickAsync(timeout.Token))
-            {
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            LogStillRunning(logger, s_stopTimeout);
         }
     }
 

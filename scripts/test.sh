@@ -88,8 +88,8 @@ for f in "${trx[@]}"; do
   : "${total:=0}"
 done
 # The failed tests again, last, where a log's tail shows them.
-perl -0777 -ne 'while (/<UnitTestResult\b([^>]*)>(.*?)<\/UnitTestResult>/gs) {
-  my ($attributes, $body) = ($1, $2);
+perl -0777 -ne 'while (/<UnitTestResult\b([^>]*?)(?:\/>|>(.*?)<\/UnitTestResult>)/gs) {
+  my ($attributes, $body) = ($1, $2 // "");
   next if $attributes =~ /outcome="(Passed|NotExecuted)"/;
   my ($name) = $attributes =~ /testName="([^"]*)"/; my ($message) = $body =~ /<Message>([^\n<]*)/;
   $name =~ s/&quot;/"/g; print "FAILED: $name\n    ", $message // "", "\n" }' "${trx[@]}"

@@ -40,6 +40,8 @@ public sealed partial class DotnetRunTests
         var exitCode = await run.WaitForExitAsync(s_stopTimeout);
 
         Assert.True(exitCode == 0, $"exit code {exitCode}{Environment.NewLine}{run.Output}");
+        // Every service exited on its own after SIGTERM, the broker last (ProjectStopper), none left for DCP to kill.
+        Assert.DoesNotContain("had not stopped", run.Output, StringComparison.Ordinal);
         await Wait.UntilAsync(() => owned.All(p => !ProcessTable.IsRunning(p.Id)),
             $"every process the run started to end: {string.Join(", ", owned.Where(p => ProcessTable.IsRunning(p.Id)).Select(p => p.CommandLine))}");
         Assert.False(Directory.Exists(runDataDirectory), "the run's data directory outlived the run");

@@ -67,12 +67,12 @@ public sealed class RunningAppHost : IAsyncLifetime
         return client;
     }
 
-    /// <summary>Asks the dashboard's telemetry API until it holds a trace of the whole reading path, and returns its spans.</summary>
+    /// <summary>Asks the dashboard's telemetry API until it holds a trace of the whole reading path, each span once, and returns its spans.</summary>
     internal async Task<IGrouping<string, DashboardTraces.Span>> WaitForReadingTraceAsync()
     {
         using var dashboard = CreateDashboardApiClient();
         return await Wait.ForAsync(
-            async ct => (await DashboardTraces.GetAsync(dashboard, ct)).FirstOrDefault(DashboardTraces.HoldsReadingPath),
+            async ct => (await DashboardTraces.GetAsync(dashboard, ct)).FirstOrDefault(DashboardTraces.HoldsReadingPathOnce),
             "a trace of the reading path in the dashboard", Timeout, PollInterval);
     }
 

@@ -62,6 +62,17 @@ public static class DashboardTraces
     /// <summary>True when the trace holds the whole reading path, each span the child of the one before.</summary>
     public static bool HoldsReadingPath(IEnumerable<Span> trace) => Holds(trace, ReadingPath);
 
+    /// <summary>
+    /// True when the trace holds the reading path with each of its spans once: the trace of a window that one chart
+    /// process read. A chart started again reads the windows topic from the beginning, and the windows it had read
+    /// before gain a second process span in their readings' traces.
+    /// </summary>
+    public static bool HoldsReadingPathOnce(IEnumerable<Span> trace)
+    {
+        var spans = trace.ToList();
+        return Holds(spans, ReadingPath) && ReadingPath.All(step => spans.Count(s => (s.Name, s.Service) == step) == 1);
+    }
+
     /// <summary>True when the trace holds the reading path down to the browser's draw span, each the child of the one before.</summary>
     public static bool HoldsPixelPath(IEnumerable<Span> trace) => Holds(trace, PixelPath);
 
